@@ -1,0 +1,10 @@
+"""refdidcomm: a minimal, standard-library-only reference implementation of DIDComm.
+
+Copying this ``refdidcomm/`` folder alone vendors the pure-Python implementation;
+the optional native core (``refdidcomm._native``, built from ``_crypto/``) only
+makes the same primitives faster and constant time.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
