@@ -1,0 +1,56 @@
+"""Command-line interface: ``python -m refdidcomm [COMMAND]``.
+
+Without a command: print the version, the active crypto backend, and run the
+self-check of every primitive (exit status 1 if any check fails).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import List, Optional
+
+from . import __version__
+
+__all__ = ["main"]
+
+
+def _cmd_selfcheck(args: argparse.Namespace) -> int:
+    from . import _selfcheck, crypto
+
+    print(f"refdidcomm {__version__}")
+    print(f"crypto backend: {crypto.BACKEND}")
+    available = crypto.available_backends()
+    print(f"available backends: {', '.join(available)}")
+    if crypto.BACKEND == "native":
+        from . import _native_backend
+
+        print(f"AES-NI: {'yes' if _native_backend.aesni_available() else 'no (pure AES fallback)'}")
+    names = available if args.all_backends else [crypto.BACKEND]
+    failed = 0
+    for name in names:
+        print(f"self-check ({name}):")
+        for result in _selfcheck.run(crypto.backend(name)):
+            mark = "ok  " if result.ok else "FAIL"
+            print(f"  {mark} {result.name:<18} {result.source}" + ("" if result.ok else f"  [{result.detail}]"))
+            failed += not result.ok
+    print("self-check: all passed" if not failed else f"self-check: {failed} FAILED")
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m refdidcomm", description="refdidcomm reference DIDComm tools")
+    parser.add_argument("--version", action="version", version=f"refdidcomm {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    p = sub.add_parser("selfcheck", help="version, backend and the primitives' known answers (the default)")
+    p.add_argument("--all-backends", action="store_true", help="check every available backend")
+    p.set_defaults(func=_cmd_selfcheck)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["selfcheck", "--all-backends"])
+    return int(args.func(args))

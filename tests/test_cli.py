@@ -1,0 +1,73 @@
+"""The main job: ``python -m refdidcomm`` prints version and backend and passes its self-check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from refdidcomm import __version__, _selfcheck, crypto
+from refdidcomm.errors import UsageError
+
+from conftest import ROOT
+
+
+def _run(*args: str, env_extra: dict = {}) -> subprocess.CompletedProcess:
+    env = dict(os.environ, **env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "refdidcomm", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_main_job_reports_version_backend_and_passes() -> None:
+    proc = _run()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"refdidcomm {__version__}" in proc.stdout
+    assert f"crypto backend: {crypto.BACKEND}" in proc.stdout
+    assert "self-check: all passed" in proc.stdout
+
+
+def test_main_job_on_forced_pure_backend() -> None:
+    proc = _run("selfcheck", env_extra={"REFDIDCOMM_BACKEND": "pure"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "crypto backend: pure" in proc.stdout
+
+
+def test_selfcheck_each_check_passes_on_each_backend(backend: crypto.Backend) -> None:
+    results = _selfcheck.run(backend)
+    assert len(results) == 10
+    assert [r.name for r in results if not r.ok] == []
+
+
+class _Broken:
+    """A backend whose ChaCha20 output is off by one bit: the self-check must notice."""
+
+    def __init__(self, inner: crypto.Backend) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str):
+        return getattr(self._inner, name)
+
+    def chacha20poly1305_encrypt(self, key: bytes, nonce: bytes, pt: bytes, aad: bytes = b"") -> bytes:
+        out = bytearray(self._inner.chacha20poly1305_encrypt(key, nonce, pt, aad))
+        out[0] ^= 1
+        return bytes(out)
+
+
+def test_selfcheck_detects_a_wrong_answer() -> None:
+    results = {r.name: r for r in _selfcheck.run(_Broken(crypto.backend("pure")))}  # type: ignore[arg-type]
+    assert not results["chacha20poly1305"].ok
+    assert results["x25519"].ok
+
+
+def test_unknown_backend_name_is_a_usage_error() -> None:
+    with pytest.raises(UsageError):
+        crypto.backend("openssl")
+
+
+def test_bad_backend_env_value_fails_clearly() -> None:
+    proc = _run("selfcheck", env_extra={"REFDIDCOMM_BACKEND": "fast"})
+    assert proc.returncode != 0
+    assert "REFDIDCOMM_BACKEND" in proc.stderr
