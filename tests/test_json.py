@@ -1,0 +1,324 @@
+"""Tests for refdidcomm._json: strict loads, compact and canonical dumps."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from refdidcomm import _json
+from refdidcomm._json import canonical_dumps, dumps, dumps_bytes, loads
+from refdidcomm.errors import MalformedMessage, UsageError
+
+from conftest import load_vectors
+
+VECTORS = load_vectors("codecs")
+
+
+def cases(op: str, result: str):
+    selected = [c for c in VECTORS["cases"] if c["op"] == op and c["result"] == result]
+    assert selected, f"no {result} {op} vectors"
+    return pytest.mark.parametrize("case", selected, ids=[f"tc{c['tcId']}" for c in selected])
+
+
+REASON_PARTS = {
+    "DuplicateKey": "duplicate member name",
+    "NonFinite": ("is not a JSON number", "number out of range"),
+    "LoneSurrogate": "unpaired surrogate",
+    "ByteOrderMark": "byte order mark",
+    "Syntax": "invalid JSON",
+    "InvalidUtf8": "invalid UTF-8",
+}
+
+
+def _input(case):
+    return case["json_utf8"] if "json_utf8" in case else bytes.fromhex(case["json"])
+
+
+# ---------------------------------------------------------------------------
+# Vectors
+
+
+@cases("json_loads", "valid")
+def test_loads_valid(case):
+    assert loads(case["json_utf8"]) == case["value"]
+    assert loads(case["json_utf8"].encode("utf-8")) == case["value"]
+
+
+@cases("json_loads", "invalid")
+def test_loads_invalid(case):
+    with pytest.raises(MalformedMessage) as info:
+        loads(_input(case), field="body")
+    (flag,) = case["flags"]
+    parts = REASON_PARTS[flag]
+    parts = parts if isinstance(parts, tuple) else (parts,)
+    assert any(p in info.value.reason for p in parts), info.value.reason
+    assert info.value.field == "body"
+    assert str(info.value).startswith("body: ")
+    if "json_utf8" in case:  # the same failure whether given as str or UTF-8 bytes
+        with pytest.raises(MalformedMessage):
+            loads(case["json_utf8"].encode("utf-8", "surrogatepass"))
+
+
+@cases("canonical_json", "valid")
+def test_canonical_json(case):
+    out = canonical_dumps(case["value"])
+    assert out == case["canonical_utf8"].encode("utf-8")
+    digest = hashlib.sha256(out).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == case["sha256_b64u"]
+
+
+def test_rfc8037_thumbprint_is_order_independent():
+    (case,) = [c for c in VECTORS["cases"] if c["op"] == "canonical_json" and "RFC 8037" in c["comment"]]
+    jwk = case["value"]
+    reordered = {k: jwk[k] for k in reversed(list(jwk))}
+    assert list(reordered) != list(jwk)
+    assert canonical_dumps(reordered) == canonical_dumps(jwk)
+    assert canonical_dumps(jwk) == b'{"crv":"Ed25519","kty":"OKP","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}'
+
+
+# ---------------------------------------------------------------------------
+# loads
+
+
+def test_duplicate_keys_rejected_at_any_depth_and_named():
+    with pytest.raises(MalformedMessage) as info:
+        loads('{"x":[{"kid":"a","kid":"b"}]}', field="protected")
+    assert info.value.reason == "duplicate member name 'kid'"
+    assert info.value.field == "protected"
+    # Same names in sibling objects are fine.
+    assert loads('[{"a":1},{"a":2}]') == [{"a": 1}, {"a": 2}]
+
+
+def test_field_defaults_to_none():
+    with pytest.raises(MalformedMessage) as info:
+        loads("{")
+    assert info.value.field is None
+    assert info.value.reason.startswith("invalid JSON: ")
+    assert "line 1" in info.value.reason
+
+
+def test_syntax_error_reports_position():
+    with pytest.raises(MalformedMessage) as info:
+        loads('{"a":1,\n "b":}')
+    assert "line 2" in info.value.reason
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_literals(literal):
+    with pytest.raises(MalformedMessage, match="is not a JSON number"):
+        loads(f'{{"a":[{literal}]}}')
+
+
+@pytest.mark.parametrize("text", ["1e400", "-1e400", "[1.7976931348623159e308]"])
+def test_float_overflow_is_rejected(text):
+    with pytest.raises(MalformedMessage, match="number out of range"):
+        loads(text)
+
+
+def test_large_but_finite_numbers_parse():
+    assert loads("1.7976931348623157e308") == 1.7976931348623157e308
+    assert loads("1e-400") == 0.0
+    assert loads("-0") == 0
+    assert loads("1" * 4300) == int("1" * 4300)
+
+
+def test_integer_with_too_many_digits():
+    with pytest.raises(MalformedMessage, match="integer has too many digits") as info:
+        loads("[" + "9" * 5000 + "]", field="body")
+    assert info.value.field == "body"
+
+
+def test_deep_nesting_is_malformed_not_recursion_error():
+    with pytest.raises(MalformedMessage, match="nested too deeply") as info:
+        loads("[" * 200000 + "]" * 200000, field="body")
+    assert info.value.field == "body"
+    # Ordinary depth is fine.
+    depth = 200
+    assert loads("[" * depth + "]" * depth) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"\\ud800"', '"\\uDBFF"', '"\\udc00x"', '["ok","\\ud83d"]', '{"a":{"b":["\\ude00"]}}', '"\\ud83d\\u0041"'],
+)
+def test_unpaired_surrogate_escapes(text):
+    with pytest.raises(MalformedMessage, match="unpaired surrogate"):
+        loads(text)
+
+
+def test_unpaired_surrogate_in_python_str_input():
+    with pytest.raises(MalformedMessage, match="unpaired surrogate"):
+        loads('"\ud800"')
+
+
+def test_paired_surrogates_and_escaped_backslashes_are_fine():
+    assert loads('"\\ud83d\\ude00"') == "\U0001F600"
+    # "\\ud800" is a backslash followed by the letters "ud800", not an escape.
+    assert loads('"\\\\ud800"') == "\\ud800"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'"\xff"', b'"\xc0\xaf"', b'"\xed\xa0\x80"', b'{"a":"\xe2\x82"}', b"\x80", b'"\xf4\x90\x80\x80"'],
+)
+def test_invalid_utf8(raw):
+    with pytest.raises(MalformedMessage, match="invalid UTF-8 at byte") as info:
+        loads(raw, field="payload")
+    assert info.value.field == "payload"
+
+
+def test_byte_order_mark_rejected():
+    with pytest.raises(MalformedMessage, match="byte order mark"):
+        loads(b"\xef\xbb\xbf{}")
+    with pytest.raises(MalformedMessage, match="byte order mark"):
+        loads("\ufeff{}")
+
+
+def test_loads_accepts_bytes_like():
+    assert loads(bytearray(b'{"a":1}')) == {"a": 1}
+    assert loads(memoryview(b'{"a":1}')) == {"a": 1}
+
+
+@pytest.mark.parametrize("bad", [None, 1, {"a": 1}, ["{}"]])
+def test_loads_usage_error(bad):
+    with pytest.raises(UsageError):
+        loads(bad)
+
+
+# ---------------------------------------------------------------------------
+# dumps
+
+
+def test_dumps_compact_ordered_unicode():
+    obj = {"z": 1, "a": [True, None, 1.5, "\u00e9\U0001F600"], "m": {}}
+    assert dumps(obj) == '{"z":1,"a":[true,null,1.5,"\u00e9\U0001F600"],"m":{}}'
+    assert dumps_bytes(obj) == dumps(obj).encode("utf-8")
+    assert canonical_dumps(obj) == '{"a":[true,null,1.5,"\u00e9\U0001F600"],"m":{},"z":1}'.encode("utf-8")
+
+
+def test_canonical_sorts_nested_objects_by_code_point():
+    obj = {"b": {"y": 1, "x": 2}, "a": [{"d": 1, "c": 2}], "\u00e9": 0, "Z": 0, "\U0001F600": 0, "\uff21": 0}
+    out = canonical_dumps(obj).decode("utf-8")
+    assert out == '{"Z":0,"a":[{"c":2,"d":1}],"b":{"x":2,"y":1},"\u00e9":0,"\uff21":0,"\U0001F600":0}'
+
+
+def test_dumps_escapes_only_what_json_requires():
+    assert dumps({"k": 'a"b\\c\n\u0001'}) == '{"k":"a\\"b\\\\c\\n\\u0001"}'
+
+
+USAGE = [
+    float("nan"),
+    [float("inf")],
+    {"a": -math.inf},
+    {1: "a"},
+    {"a": {None: 1}},
+    {("t",): 1},
+    {b"k": 1},
+    {"a": b"bytes"},
+    {"a": {1, 2}},
+    object(),
+    "\ud800",
+    {"\udc00": 1},
+    ["ok", "x\ud83d"],
+]
+
+
+@pytest.mark.parametrize("obj", USAGE, ids=range(len(USAGE)))
+@pytest.mark.parametrize("func", [dumps, dumps_bytes, canonical_dumps])
+def test_dumps_usage_errors(func, obj):
+    with pytest.raises(UsageError):
+        func(obj)
+
+
+def test_dumps_rejects_int_and_str_names_that_would_collide():
+    with pytest.raises(UsageError, match="member names must be str"):
+        dumps({1: "a", "1": "b"})
+
+
+def test_dumps_circular_and_deep():
+    a: list = []
+    a.append(a)
+    with pytest.raises(UsageError):
+        dumps(a)
+    deep: list = []
+    node = deep
+    for _ in range(100000):
+        child: list = []
+        node.append(child)
+        node = child
+    with pytest.raises(UsageError, match="nested too deeply"):
+        dumps(deep)
+
+
+def test_all_is_explicit():
+    assert sorted(_json.__all__) == ["canonical_dumps", "dumps", "dumps_bytes", "loads"]
+
+
+# ---------------------------------------------------------------------------
+# Property tests
+
+JSON_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | JSON_TEXT,
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(JSON_TEXT, children, max_size=5),
+    max_leaves=30,
+)
+
+
+@given(JSON_VALUES)
+def test_round_trip(value):
+    assert loads(dumps(value)) == value
+    assert loads(dumps_bytes(value)) == value
+    assert loads(canonical_dumps(value)) == value
+    # Our compact form is exactly the standard library's with those options.
+    assert dumps(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@given(st.dictionaries(JSON_TEXT, JSON_VALUES, max_size=8), st.randoms())
+def test_canonical_ignores_insertion_order(obj, rnd):
+    items = list(obj.items())
+    rnd.shuffle(items)
+    assert canonical_dumps(dict(items)) == canonical_dumps(obj)
+    names = list(loads(canonical_dumps(obj)))
+    assert names == sorted(names)
+
+
+@given(st.lists(st.text(max_size=4), min_size=2, max_size=6, unique=True), st.data())
+def test_any_duplicate_name_is_rejected(names, data):
+    dup = data.draw(st.sampled_from(names))
+    members = [json.dumps(n) + ":0" for n in names] + [json.dumps(dup) + ":1"]
+    random.Random(len(names)).shuffle(members)
+    with pytest.raises(MalformedMessage, match="duplicate member name"):
+        loads("{" + ",".join(members) + "}")
+
+
+JSONISH = st.text(alphabet='{}[]:,"\\ u0123456789abcdefdDnNtrueflsaIiy.eE+-\ud800\udc00\u00e9', max_size=40)
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.text(max_size=60), st.binary(max_size=60), JSONISH))
+def test_fuzz_loads_only_raises_malformed(value):
+    try:
+        loads(value, field="f")
+    except MalformedMessage as exc:
+        assert exc.field == "f"
+    # Anything else escaping (JSONDecodeError, UnicodeError, RecursionError,
+    # ValueError, UsageError) fails the test.
+
+
+@settings(max_examples=200)
+@given(JSON_VALUES)
+def test_fuzz_loads_of_valid_utf8_json_bytes_round_trips(value):
+    raw = json.dumps(value, ensure_ascii=False).encode("utf-8")
+    assert loads(raw) == value
