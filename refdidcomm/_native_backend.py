@@ -1,0 +1,468 @@
+"""The native backend: thin wrappers over the ``_refdidcomm_native`` extension.
+
+``_refdidcomm_native`` is a cffi (API mode) extension built from ``_crypto/``
+by ``setup.py``. It is a top-level module, found in site-packages even when
+this package is imported from a source checkout. If it is not installed (no
+compiler or no cffi at install time, or a copied ``refdidcomm/`` folder),
+importing this module raises :class:`ImportError`, which
+:func:`refdidcomm.crypto.backend` turns into :class:`BackendUnavailable`.
+
+What runs where:
+
+* libsodium: X25519, Ed25519 and its conversions to X25519,
+  ChaCha20-Poly1305 and XChaCha20-Poly1305 (IETF), crypto_box, sealed boxes
+  (opening), BLAKE2b for the sealed-box nonce, the CSPRNG.
+* ``_crypto/aesni.c`` (our own C, AES-NI instructions): AES-CBC with PKCS#7
+  padding and RFC 3394 key wrap -- when CPUID reports AES-NI
+  (:func:`aesni_available`). Without AES-NI these two fall back to the
+  pure-Python modules ``_sp800_38a`` and ``_rfc3394`` (not constant time).
+* AES-GCM: libsodium's ``crypto_aead_aes256gcm`` when the key is 32 bytes and
+  ``crypto_aead_aes256gcm_is_available()`` (AES-NI and PCLMUL,
+  :func:`aes256gcm_available`); 16- and 24-byte keys, and hosts without that
+  hardware support, use the pure-Python ``_sp800_38d`` (not constant time).
+
+Every function has the name and arguments of the facade method it implements
+(:mod:`refdidcomm.crypto` has checked types and lengths already), except that
+:func:`box_seal` receives the ephemeral secret key drawn by the facade, so its
+output is reproducible. Each wrapper has one shape: check what the facade
+cannot (lengths relative to library limits) -> allocate -> call -> check the
+return code -> return bytes. Sizes come from the library.
+
+Errors: every failed open, decrypt or unwrap raises the one opaque
+:class:`DecryptionError`; an all-zero X25519 result (libsodium returns -1)
+raises :class:`LowOrderPointError`, as does ``crypto_box`` towards a
+low-order public key; an Ed25519 public key that libsodium will not convert
+raises :class:`InvalidKey`.
+"""
+
+from __future__ import annotations
+
+try:
+    import _refdidcomm_native
+except ImportError as exc:  # the facade reports this as BackendUnavailable
+    raise ImportError(
+        "the native extension _refdidcomm_native is not installed or does not load "
+        f"({exc}); install refdidcomm with pip on a host with a C compiler to build it"
+    ) from exc
+
+from .errors import CryptoError, DecryptionError, InvalidKey, LowOrderPointError, UsageError
+
+__all__ = [
+    "NAME",
+    "aesni_available",
+    "aes256gcm_available",
+    "random_bytes",
+    "x25519_public_key",
+    "x25519",
+    "ed25519_public_key",
+    "ed25519_sign",
+    "ed25519_verify",
+    "ed25519_pk_to_x25519",
+    "ed25519_seed_to_x25519",
+    "chacha20poly1305_encrypt",
+    "chacha20poly1305_decrypt",
+    "xchacha20poly1305_encrypt",
+    "xchacha20poly1305_decrypt",
+    "box",
+    "box_open",
+    "box_seal",
+    "box_seal_open",
+    "aes_cbc_encrypt",
+    "aes_cbc_decrypt",
+    "aes_key_wrap",
+    "aes_key_unwrap",
+    "aes_gcm_encrypt",
+    "aes_gcm_decrypt",
+]
+
+NAME = "native"
+
+ffi = _refdidcomm_native.ffi
+lib = _refdidcomm_native.lib
+
+# sodium_init() returns 0 (initialized now), 1 (already initialized) or -1.
+if lib.sodium_init() < 0:
+    raise ImportError("libsodium's sodium_init() failed")
+
+# The sizes the facade's contract fixes, checked against what the linked
+# libsodium reports, so that a surprising library cannot be used silently.
+_EXPECTED_SIZES = {
+    "crypto_scalarmult_curve25519_bytes": 32,
+    "crypto_scalarmult_curve25519_scalarbytes": 32,
+    "crypto_sign_ed25519_bytes": 64,
+    "crypto_sign_ed25519_seedbytes": 32,
+    "crypto_sign_ed25519_publickeybytes": 32,
+    "crypto_sign_ed25519_secretkeybytes": 64,
+    "crypto_aead_chacha20poly1305_ietf_keybytes": 32,
+    "crypto_aead_chacha20poly1305_ietf_npubbytes": 12,
+    "crypto_aead_chacha20poly1305_ietf_abytes": 16,
+    "crypto_aead_xchacha20poly1305_ietf_keybytes": 32,
+    "crypto_aead_xchacha20poly1305_ietf_npubbytes": 24,
+    "crypto_aead_xchacha20poly1305_ietf_abytes": 16,
+    "crypto_aead_aes256gcm_keybytes": 32,
+    "crypto_aead_aes256gcm_npubbytes": 12,
+    "crypto_aead_aes256gcm_abytes": 16,
+    "crypto_box_publickeybytes": 32,
+    "crypto_box_secretkeybytes": 32,
+    "crypto_box_noncebytes": 24,
+    "crypto_box_macbytes": 16,
+    "crypto_box_sealbytes": 48,
+}
+for _name, _want in _EXPECTED_SIZES.items():
+    _got = getattr(lib, _name)()
+    if _got != _want:
+        raise ImportError(f"linked libsodium reports {_name}() = {_got}, expected {_want}")
+
+_X25519_BYTES = lib.crypto_scalarmult_curve25519_bytes()
+_SIGN_BYTES = lib.crypto_sign_ed25519_bytes()
+_SIGN_PUBLICKEYBYTES = lib.crypto_sign_ed25519_publickeybytes()
+_SIGN_SECRETKEYBYTES = lib.crypto_sign_ed25519_secretkeybytes()
+_CHACHA_ABYTES = lib.crypto_aead_chacha20poly1305_ietf_abytes()
+_CHACHA_MAX = lib.crypto_aead_chacha20poly1305_ietf_messagebytes_max()
+_XCHACHA_ABYTES = lib.crypto_aead_xchacha20poly1305_ietf_abytes()
+_XCHACHA_MAX = lib.crypto_aead_xchacha20poly1305_ietf_messagebytes_max()
+_GCM_KEYBYTES = lib.crypto_aead_aes256gcm_keybytes()
+_GCM_ABYTES = lib.crypto_aead_aes256gcm_abytes()
+_GCM_MAX = lib.crypto_aead_aes256gcm_messagebytes_max()
+_BOX_PUBLICKEYBYTES = lib.crypto_box_publickeybytes()
+_BOX_NONCEBYTES = lib.crypto_box_noncebytes()
+_BOX_MACBYTES = lib.crypto_box_macbytes()
+_BOX_SEALBYTES = lib.crypto_box_sealbytes()
+_BOX_MAX = lib.crypto_box_messagebytes_max()
+_AES_BLOCK = lib.REFDIDCOMM_AES_BLOCK_BYTES
+
+_AESNI = bool(lib.refdidcomm_aesni_available())
+_AES256GCM = bool(lib.crypto_aead_aes256gcm_is_available())
+
+
+def aesni_available() -> bool:
+    """True when the CPU has AES-NI (CPUID leaf 1, ECX bit 25).
+
+    CBC and key wrap then run in ``_crypto/aesni.c``; otherwise in pure Python.
+    """
+    return _AESNI
+
+
+def aes256gcm_available() -> bool:
+    """True when libsodium's AES-256-GCM runs here (it needs AES-NI and PCLMUL)."""
+    return _AES256GCM
+
+
+def _unexpected(function: str, rc: int) -> CryptoError:
+    """A return code the arguments (checked by the facade) cannot explain."""
+    return CryptoError(f"{function} failed unexpectedly (return code {rc})")
+
+
+def random_bytes(n: int) -> bytes:
+    """``n`` bytes from libsodium's CSPRNG (randombytes_buf)."""
+    buf = ffi.new("unsigned char[]", n)
+    lib.randombytes_buf(buf, n)
+    return ffi.buffer(buf, n)[:]
+
+
+# -- X25519 (RFC 7748) --------------------------------------------------------
+
+
+def x25519_public_key(sk: bytes) -> bytes:
+    """X25519(sk, 9) with crypto_scalarmult_curve25519_base (sk: 32 bytes)."""
+    q = ffi.new("unsigned char[]", _X25519_BYTES)
+    rc = lib.crypto_scalarmult_curve25519_base(q, sk)
+    if rc != 0:
+        raise _unexpected("crypto_scalarmult_curve25519_base", rc)
+    return ffi.buffer(q)[:]
+
+
+def x25519(sk: bytes, pk: bytes) -> bytes:
+    """X25519(sk, pk) with crypto_scalarmult_curve25519 (both 32 bytes).
+
+    Raises:
+        LowOrderPointError: libsodium returned -1: the result is all zero
+            (RFC 7748 §6.1) because ``pk`` has low order.
+    """
+    q = ffi.new("unsigned char[]", _X25519_BYTES)
+    if lib.crypto_scalarmult_curve25519(q, sk, pk) != 0:
+        raise LowOrderPointError("X25519 result is all zero (low-order point)")
+    return ffi.buffer(q)[:]
+
+
+# -- Ed25519 (RFC 8032) -------------------------------------------------------
+
+
+def _expanded_secret_key(seed: bytes, pk_out: object) -> object:
+    """libsodium's 64-byte secret key seed || A for a 32-byte seed; A into pk_out.
+
+    The caller wipes the returned buffer with sodium_memzero.
+    """
+    sk = ffi.new("unsigned char[]", _SIGN_SECRETKEYBYTES)
+    rc = lib.crypto_sign_ed25519_seed_keypair(pk_out, sk, seed)
+    if rc != 0:
+        lib.sodium_memzero(sk, _SIGN_SECRETKEYBYTES)
+        raise _unexpected("crypto_sign_ed25519_seed_keypair", rc)
+    return sk
+
+
+def ed25519_public_key(seed: bytes) -> bytes:
+    """The Ed25519 public key of a 32-byte seed (crypto_sign_ed25519_seed_keypair)."""
+    pk = ffi.new("unsigned char[]", _SIGN_PUBLICKEYBYTES)
+    sk = _expanded_secret_key(seed, pk)
+    lib.sodium_memzero(sk, _SIGN_SECRETKEYBYTES)
+    return ffi.buffer(pk)[:]
+
+
+def ed25519_sign(seed: bytes, msg: bytes) -> bytes:
+    """A 64-byte Ed25519 signature of ``msg`` (crypto_sign_ed25519_detached)."""
+    pk = ffi.new("unsigned char[]", _SIGN_PUBLICKEYBYTES)
+    sk = _expanded_secret_key(seed, pk)
+    sig = ffi.new("unsigned char[]", _SIGN_BYTES)
+    rc = lib.crypto_sign_ed25519_detached(sig, ffi.NULL, msg, len(msg), sk)
+    lib.sodium_memzero(sk, _SIGN_SECRETKEYBYTES)
+    if rc != 0:
+        raise _unexpected("crypto_sign_ed25519_detached", rc)
+    return ffi.buffer(sig)[:]
+
+
+def ed25519_verify(pk: bytes, msg: bytes, sig: bytes) -> bool:
+    """crypto_sign_ed25519_verify_detached == 0 (pk: 32 bytes, sig: 64 bytes).
+
+    libsodium itself rejects S >= L, small-order R and A, and non-canonical A,
+    and checks the cofactorless equation comparing encodings -- the rule set
+    the facade documents (and also applies before calling this).
+    """
+    return lib.crypto_sign_ed25519_verify_detached(sig, msg, len(msg), pk) == 0
+
+
+def ed25519_pk_to_x25519(pk: bytes) -> bytes:
+    """crypto_sign_ed25519_pk_to_curve25519 (pk: 32 bytes).
+
+    Raises:
+        InvalidKey: libsodium refuses the key (not a point on the curve, of
+            small order, non-canonical, or -- in libsodium -- not in the
+            prime-order subgroup).
+    """
+    x = ffi.new("unsigned char[]", _X25519_BYTES)
+    if lib.crypto_sign_ed25519_pk_to_curve25519(x, pk) != 0:
+        raise InvalidKey("Ed25519 public key cannot be converted to X25519 (rejected by libsodium)")
+    return ffi.buffer(x)[:]
+
+
+def ed25519_seed_to_x25519(seed: bytes) -> bytes:
+    """crypto_sign_ed25519_sk_to_curve25519 of the seed's 64-byte secret key."""
+    pk = ffi.new("unsigned char[]", _SIGN_PUBLICKEYBYTES)
+    sk = _expanded_secret_key(seed, pk)
+    x = ffi.new("unsigned char[]", _X25519_BYTES)
+    rc = lib.crypto_sign_ed25519_sk_to_curve25519(x, sk)
+    lib.sodium_memzero(sk, _SIGN_SECRETKEYBYTES)
+    if rc != 0:
+        raise _unexpected("crypto_sign_ed25519_sk_to_curve25519", rc)
+    out = ffi.buffer(x)[:]
+    lib.sodium_memzero(x, _X25519_BYTES)
+    return out
+
+
+# -- AEADs with the libsodium calling convention -----------------------------
+
+
+def _aead_encrypt(
+    function: str, abytes: int, max_len: int, key: bytes, nonce: bytes, plaintext: bytes, aad: bytes
+) -> bytes:
+    if len(plaintext) > max_len:
+        raise UsageError(f"plaintext longer than {function} allows ({max_len} bytes)")
+    c = ffi.new("unsigned char[]", len(plaintext) + abytes)
+    clen = ffi.new("unsigned long long *")
+    rc = getattr(lib, function)(c, clen, plaintext, len(plaintext), aad, len(aad), ffi.NULL, nonce, key)
+    if rc != 0:
+        raise _unexpected(function, rc)
+    return ffi.buffer(c, clen[0])[:]
+
+
+def _aead_decrypt(
+    function: str, abytes: int, max_len: int, key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes
+) -> bytes:
+    if len(ciphertext) < abytes or len(ciphertext) - abytes > max_len:
+        raise DecryptionError()
+    m = ffi.new("unsigned char[]", len(ciphertext) - abytes)
+    mlen = ffi.new("unsigned long long *")
+    rc = getattr(lib, function)(m, mlen, ffi.NULL, ciphertext, len(ciphertext), aad, len(aad), nonce, key)
+    if rc != 0:
+        raise DecryptionError()
+    return ffi.buffer(m, mlen[0])[:]
+
+
+def chacha20poly1305_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AEAD_CHACHA20_POLY1305 (RFC 8439 §2.8): crypto_aead_chacha20poly1305_ietf_encrypt."""
+    return _aead_encrypt(
+        "crypto_aead_chacha20poly1305_ietf_encrypt", _CHACHA_ABYTES, _CHACHA_MAX, key, nonce, plaintext, aad
+    )
+
+
+def chacha20poly1305_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    """Open AEAD_CHACHA20_POLY1305; DecryptionError on any failure."""
+    return _aead_decrypt(
+        "crypto_aead_chacha20poly1305_ietf_decrypt", _CHACHA_ABYTES, _CHACHA_MAX, key, nonce, ciphertext, aad
+    )
+
+
+def xchacha20poly1305_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AEAD_XChaCha20_Poly1305 (draft-irtf-cfrg-xchacha-03 §2.3)."""
+    return _aead_encrypt(
+        "crypto_aead_xchacha20poly1305_ietf_encrypt", _XCHACHA_ABYTES, _XCHACHA_MAX, key, nonce, plaintext, aad
+    )
+
+
+def xchacha20poly1305_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    """Open AEAD_XChaCha20_Poly1305; DecryptionError on any failure."""
+    return _aead_decrypt(
+        "crypto_aead_xchacha20poly1305_ietf_decrypt", _XCHACHA_ABYTES, _XCHACHA_MAX, key, nonce, ciphertext, aad
+    )
+
+
+# -- NaCl crypto_box and sealed boxes ----------------------------------------
+
+
+def box(msg: bytes, nonce: bytes, their_pk: bytes, my_sk: bytes) -> bytes:
+    """crypto_box_easy: tag || ciphertext.
+
+    Raises:
+        LowOrderPointError: libsodium returned -1 because X25519(my_sk,
+            their_pk) is all zero.
+    """
+    if len(msg) > _BOX_MAX:
+        raise UsageError(f"message longer than crypto_box allows ({_BOX_MAX} bytes)")
+    c = ffi.new("unsigned char[]", _BOX_MACBYTES + len(msg))
+    if lib.crypto_box_easy(c, msg, len(msg), nonce, their_pk, my_sk) != 0:
+        raise LowOrderPointError("crypto_box: X25519 result is all zero (low-order public key)")
+    return ffi.buffer(c)[:]
+
+
+def box_open(ct: bytes, nonce: bytes, their_pk: bytes, my_sk: bytes) -> bytes:
+    """crypto_box_open_easy; DecryptionError on any failure (including low order)."""
+    if len(ct) < _BOX_MACBYTES:
+        raise DecryptionError()
+    m = ffi.new("unsigned char[]", len(ct) - _BOX_MACBYTES)
+    if lib.crypto_box_open_easy(m, ct, len(ct), nonce, their_pk, my_sk) != 0:
+        raise DecryptionError()
+    return ffi.buffer(m)[:]
+
+
+def box_seal(msg: bytes, pk: bytes, esk: bytes) -> bytes:
+    """Sealed box with a given ephemeral secret key, as libsodium's crypto_box_seal does it.
+
+    epk = X25519(esk, 9); nonce = BLAKE2b-192(epk || pk) (crypto_generichash);
+    output epk || crypto_box_easy(msg, nonce, pk, esk).
+
+    Raises:
+        LowOrderPointError: ``pk`` has low order.
+    """
+    if len(msg) > _BOX_MAX - _BOX_SEALBYTES:
+        raise UsageError(f"message longer than a sealed box allows ({_BOX_MAX - _BOX_SEALBYTES} bytes)")
+    epk = ffi.new("unsigned char[]", _BOX_PUBLICKEYBYTES)
+    rc = lib.crypto_scalarmult_curve25519_base(epk, esk)
+    if rc != 0:
+        raise _unexpected("crypto_scalarmult_curve25519_base", rc)
+    nonce = ffi.new("unsigned char[]", _BOX_NONCEBYTES)
+    hash_input = ffi.buffer(epk)[:] + pk
+    rc = lib.crypto_generichash(nonce, _BOX_NONCEBYTES, hash_input, len(hash_input), ffi.NULL, 0)
+    if rc != 0:
+        raise _unexpected("crypto_generichash", rc)
+    c = ffi.new("unsigned char[]", _BOX_SEALBYTES + len(msg))
+    ffi.memmove(c, epk, _BOX_PUBLICKEYBYTES)
+    if lib.crypto_box_easy(c + _BOX_PUBLICKEYBYTES, msg, len(msg), nonce, pk, esk) != 0:
+        raise LowOrderPointError("sealed box: X25519 result is all zero (low-order public key)")
+    return ffi.buffer(c)[:]
+
+
+def box_seal_open(ct: bytes, pk: bytes, sk: bytes) -> bytes:
+    """crypto_box_seal_open; DecryptionError on any failure."""
+    if len(ct) < _BOX_SEALBYTES:
+        raise DecryptionError()
+    m = ffi.new("unsigned char[]", len(ct) - _BOX_SEALBYTES)
+    if lib.crypto_box_seal_open(m, ct, len(ct), pk, sk) != 0:
+        raise DecryptionError()
+    return ffi.buffer(m)[:]
+
+
+# -- AES: our AES-NI code, libsodium's AES-256-GCM, or the pure modules -----
+
+
+def _aes_check(function: str, rc: int) -> None:
+    """Map an aesni.c return code: FAIL is the opaque decryption failure."""
+    if rc == lib.REFDIDCOMM_AES_OK:
+        return
+    if rc == lib.REFDIDCOMM_AES_FAIL:
+        raise DecryptionError()
+    raise _unexpected(function, rc)
+
+
+def aes_cbc_encrypt(key: bytes, iv: bytes, plaintext: bytes) -> bytes:
+    """AES-CBC with PKCS#7 padding (SP 800-38A §6.2), AES-NI or pure Python."""
+    if not _AESNI:
+        from . import _sp800_38a
+
+        return _sp800_38a.cbc_encrypt(key, iv, plaintext)
+    n = len(plaintext) - len(plaintext) % _AES_BLOCK + _AES_BLOCK
+    ct = ffi.new("uint8_t[]", n)
+    _aes_check(
+        "refdidcomm_aes_cbc_encrypt",
+        lib.refdidcomm_aes_cbc_encrypt(key, len(key), iv, plaintext, len(plaintext), ct),
+    )
+    return ffi.buffer(ct)[:]
+
+
+def aes_cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
+    """Invert :func:`aes_cbc_encrypt`; DecryptionError for a bad length or padding."""
+    if not _AESNI:
+        from . import _sp800_38a
+
+        return _sp800_38a.cbc_decrypt(key, iv, ciphertext)
+    pt = ffi.new("uint8_t[]", len(ciphertext))
+    pt_len = ffi.new("size_t *")
+    _aes_check(
+        "refdidcomm_aes_cbc_decrypt",
+        lib.refdidcomm_aes_cbc_decrypt(key, len(key), iv, ciphertext, len(ciphertext), pt, pt_len),
+    )
+    return ffi.buffer(pt, pt_len[0])[:]
+
+
+def aes_key_wrap(kek: bytes, key: bytes) -> bytes:
+    """RFC 3394 §2.2.1 key wrap, AES-NI or pure Python (key: multiple of 8, >= 16)."""
+    if not _AESNI:
+        from . import _rfc3394
+
+        return _rfc3394.wrap(kek, key)
+    out = ffi.new("uint8_t[]", len(key) + 8)
+    _aes_check("refdidcomm_aes_key_wrap", lib.refdidcomm_aes_key_wrap(kek, len(kek), key, len(key), out))
+    return ffi.buffer(out)[:]
+
+
+def aes_key_unwrap(kek: bytes, wrapped: bytes) -> bytes:
+    """RFC 3394 §2.2.2 unwrap; DecryptionError for a bad length or integrity check."""
+    if not _AESNI:
+        from . import _rfc3394
+
+        return _rfc3394.unwrap(kek, wrapped)
+    # RFC 3394 §2: n >= 2 blocks of key data plus the 8-byte A.
+    if len(wrapped) < 24 or len(wrapped) % 8:
+        raise DecryptionError()
+    out = ffi.new("uint8_t[]", len(wrapped) - 8)
+    _aes_check(
+        "refdidcomm_aes_key_unwrap", lib.refdidcomm_aes_key_unwrap(kek, len(kek), wrapped, len(wrapped), out)
+    )
+    return ffi.buffer(out)[:]
+
+
+def aes_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-GCM: libsodium for 32-byte keys where available, else pure ``_sp800_38d``."""
+    if len(key) != _GCM_KEYBYTES or not _AES256GCM:
+        from . import _sp800_38d
+
+        return _sp800_38d.gcm_encrypt(key, nonce, plaintext, aad)
+    return _aead_encrypt("crypto_aead_aes256gcm_encrypt", _GCM_ABYTES, _GCM_MAX, key, nonce, plaintext, aad)
+
+
+def aes_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    """Open AES-GCM (same dispatch as :func:`aes_gcm_encrypt`); DecryptionError on failure."""
+    if len(key) != _GCM_KEYBYTES or not _AES256GCM:
+        from . import _sp800_38d
+
+        return _sp800_38d.gcm_decrypt(key, nonce, ciphertext, aad)
+    return _aead_decrypt("crypto_aead_aes256gcm_decrypt", _GCM_ABYTES, _GCM_MAX, key, nonce, ciphertext, aad)
