@@ -1,0 +1,148 @@
+"""JWK parse / validate / serialize and RFC 7638 thumbprints (``vectors/jose_jwk.json``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+import pytest
+
+from conftest import load_vectors
+from refdidcomm import _json, errors, jwk
+from refdidcomm.encoding import b64url_encode
+from refdidcomm.jwk import JWK
+
+JWKS = load_vectors("jose_jwk")
+CURVES = ("Ed25519", "X25519", "P-256", "P-384", "P-521", "secp256k1")
+
+
+def _cases(result: str):
+    return [pytest.param(c, id=f"tc{c['tcId']}") for c in JWKS["cases"] if c["result"] == result]
+
+
+def _seeded(seed: bytes):
+    counter = [0]
+
+    def rng(n: int) -> bytes:
+        counter[0] += 1
+        return hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
+
+    return rng
+
+
+@pytest.mark.parametrize("case", _cases("valid"))
+def test_valid_keys(case: dict) -> None:
+    key = JWK.from_dict(case["jwk"])
+    assert key.to_dict() == case["public_jwk"]
+    assert key.is_private == ("d" in case["jwk"])
+    if "expected_kid" in case:
+        assert key.kid == case["expected_kid"]
+    else:
+        assert key.kid == case["jwk"].get("kid")
+    if "thumbprint" in case:
+        assert key.thumbprint() == case["thumbprint"]
+    # The public key parses back to the same key and thumbprint.
+    public = JWK.from_dict(case["public_jwk"])
+    assert public == key.public()
+    assert public.thumbprint() == key.thumbprint()
+    if key.is_private:
+        assert JWK.from_dict(key.to_dict(private=True)) == key
+
+
+@pytest.mark.parametrize("case", _cases("invalid"))
+def test_invalid_keys(case: dict) -> None:
+    with pytest.raises(getattr(errors, case["error"])):
+        JWK.from_dict(case["jwk"])
+
+
+def test_the_spec_kid_erratum_is_visible() -> None:
+    erratum = next(c for c in JWKS["cases"] if "Erratum" in c["flags"])
+    assert "kid " in erratum["jwk"]
+    key = JWK.from_dict(erratum["jwk"])
+    assert key.kid is None  # "kid " is an unknown member, ignored (RFC 7517 §4)
+
+
+def test_thumbprint_is_sha256_of_the_sorted_required_members() -> None:
+    # RFC 7638 §3: EC uses crv, kty, x, y; other members (kid, d) do not count.
+    case = next(c for c in JWKS["cases"] if c["result"] == "valid" and c["jwk"].get("crv") == "P-256" and "kid" in c["jwk"])
+    key = JWK.from_dict(case["jwk"])
+    members = {name: case["jwk"][name] for name in ("crv", "kty", "x", "y")}
+    text = '{"crv":"%(crv)s","kty":"%(kty)s","x":"%(x)s","y":"%(y)s"}' % members
+    assert key.thumbprint() == b64url_encode(hashlib.sha256(text.encode()).digest())
+    assert key.with_kid("other").thumbprint() == key.thumbprint()
+    assert key.public().thumbprint() == key.thumbprint()
+
+
+def test_private_export_round_trips_and_public_export_omits_d() -> None:
+    case = next(c for c in JWKS["cases"] if c["result"] == "valid" and c["jwk"].get("crv") == "P-521")
+    key = JWK.from_dict(case["jwk"])
+    assert "d" not in key.to_dict()
+    assert key.to_dict(private=True)["d"] == case["jwk"]["d"]
+    assert "kid" not in key.to_dict(include_kid=False)
+    with pytest.raises(errors.UsageError):
+        key.public().to_dict(private=True)
+    assert key.d is not None and repr(key.d) not in repr(key)  # the private part is kept out of repr
+
+
+def test_unknown_members_are_ignored() -> None:
+    case = next(c for c in JWKS["cases"] if c["result"] == "valid" and c["jwk"].get("crv") == "X25519")
+    extended = dict(case["jwk"], use="enc", key_ops=["deriveKey"], alg="ECDH-ES+A256KW", ext=True)
+    assert JWK.from_dict(extended) == JWK.from_dict(case["jwk"])
+
+
+def test_from_json_rejects_duplicate_members() -> None:
+    case = next(c for c in JWKS["cases"] if c["result"] == "valid" and c["jwk"].get("crv") == "X25519")
+    text = _json.dumps(case["jwk"])
+    assert JWK.from_json(text) == JWK.from_dict(case["jwk"])
+    with pytest.raises(errors.MalformedMessage):
+        JWK.from_json(text[:-1] + ',"kty":"OKP"}')
+
+
+def test_direct_construction_validates_and_checks_types() -> None:
+    case = next(c for c in JWKS["cases"] if c["result"] == "valid" and c["jwk"].get("crv") == "X25519" and "d" in c["jwk"])
+    key = JWK.from_dict(case["jwk"])
+    with pytest.raises(errors.UsageError):
+        JWK(kty="OKP", crv="X25519", x=b64url_encode(key.x))  # type: ignore[arg-type]
+    with pytest.raises(errors.UsageError):
+        JWK(kty="OKP", crv="X25519", x=key.x, kid=5)  # type: ignore[arg-type]
+    with pytest.raises(errors.InvalidKey):
+        JWK(kty="OKP", crv="X25519", x=key.x, d=bytes(32))
+    with pytest.raises(errors.InvalidKey):
+        JWK(kty="OKP", crv="X25519", x=key.x, y=key.x)
+    with pytest.raises(errors.InvalidKey):
+        JWK(kty="EC", crv="P-256", x=bytes(32))
+    assert JWK(kty="OKP", crv="X25519", x=bytearray(key.x)).x == key.x
+
+
+def test_keys_are_immutable() -> None:
+    key = JWK.from_dict(JWKS["cases"][0]["jwk"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        key.kid = "x"  # type: ignore[misc]
+
+
+def test_ec_accessors_refuse_the_wrong_key_type() -> None:
+    okp = JWK.from_dict(JWKS["cases"][0]["jwk"])
+    with pytest.raises(errors.UsageError):
+        okp.ec_public_point()
+    ec_public = JWK.from_dict(next(c for c in JWKS["cases"] if c["result"] == "valid" and c["jwk"].get("kty") == "EC")["public_jwk"])
+    with pytest.raises(errors.UsageError):
+        ec_public.ec_private_scalar()
+
+
+@pytest.mark.parametrize("crv", CURVES)
+def test_generate_is_valid_and_reproducible(crv: str, backend) -> None:
+    key = jwk.generate(crv, _seeded(crv.encode()), "k1", backend=backend)
+    assert key.crv == crv and key.kid == "k1" and key.is_private
+    assert JWK.from_dict(key.to_dict(private=True)) == key
+    again = jwk.generate(crv, _seeded(crv.encode()), "k1", backend=backend)
+    assert again == key
+    assert jwk.generate(crv, backend=backend) != key  # the default rng is the CSPRNG
+
+
+def test_generate_rejects_bad_curves_and_bad_rng() -> None:
+    with pytest.raises(errors.UnsupportedAlgorithm):
+        jwk.generate("X448")
+    with pytest.raises(errors.UsageError):
+        jwk.generate("X25519", lambda n: bytes(n - 1))
+    with pytest.raises(errors.UsageError):
+        jwk.generate("P-256", lambda n: bytes(n + 1))
