@@ -170,6 +170,7 @@ PROBLEM_CODES: Mapping[str, Tuple[str, Tuple[str, ...]]] = {
         ("interaction_point", "state"),
     ),
     "e.p.req.time.expired": ("Binding {1} expired at {2} before it was used.", ("binding_id", "expires_time")),
+    "e.p.req.binding-done": ("Binding {1} is done.", ("binding_id",)),
     "e.p.me": ("Internal error.", ()),
 }
 

@@ -47,7 +47,10 @@ Choices (see ``docs/coprotocol-decisions.md``):
   is not a property of a binding and is ignored. A re-bind while the caller
   is still attached simply confirms the attachment again.
 * D15. ``done``: after an output at a ``final`` interaction point, or when a
-  problem report with scope ``p`` abandons the binding, or on expiry.
+  problem report with scope ``p`` abandons the binding, or on expiry. A
+  message for a binding the called side has finished (e.g. it completed
+  while the caller was detached, its outputs discarded) is answered
+  ``e.p.req.binding-done``, so the caller closes it too.
 """
 
 from __future__ import annotations
@@ -874,8 +877,8 @@ class Called(_Endpoint):
         expired = self._expired_reply(binding, bind)
         if expired is not None:
             return expired
-        if binding.state != ATTACHED:
-            raise CoprotocolStateError("e.m.req.invalid-state", ("bind", binding.state))
+        if binding.state == DONE:
+            raise CoprotocolStateError("e.p.req.binding-done", (binding.binding_id,))
         # RFC 0482: other fields, "if present, they constitute a check that the
         # binding in question has the properties the caller expects".
         mismatch = None
@@ -901,8 +904,8 @@ class Called(_Endpoint):
         expired = self._expired_reply(binding, message)
         if expired is not None:
             return expired
-        if binding.state != ATTACHED:
-            raise CoprotocolStateError("e.m.req.invalid-state", ("input", binding.state))
+        if binding.state == DONE:
+            raise CoprotocolStateError("e.p.req.binding-done", (binding.binding_id,))
         if not binding.caller_attached:
             raise CoprotocolStateError("e.m.req.invalid-state", ("input", "attached, caller detached"))
         role = binding.candidate.role
@@ -922,8 +925,8 @@ class Called(_Endpoint):
         expired = self._expired_reply(binding, message)
         if expired is not None:
             return expired
-        if binding.state != ATTACHED:
-            raise CoprotocolStateError("e.m.req.invalid-state", ("detach", binding.state))
+        if binding.state == DONE:
+            raise CoprotocolStateError("e.p.req.binding-done", (binding.binding_id,))
         if not binding.caller_attached:
             raise CoprotocolStateError("e.m.req.invalid-state", ("detach", "attached, caller detached"))
         # RFC 0482: "This leaves the coprotocol running on called".
