@@ -827,13 +827,12 @@ def loads(data: Union[str, bytes, bytearray]) -> Any:
 
 @dataclass(frozen=True)
 class _Head:
-    """What every message has: id, type, threading and expiry, and where its fields live."""
+    """What every message has: id, type, threading, and where its fields live."""
 
     id: str
     type: str
     thid: Optional[str]
     pthid: Optional[str]
-    expires_time: Optional[_dt.datetime]
     fields: Mapping[str, Any]
     prefix: str  # "" (v1) or "body." (v2), for error field names
 
@@ -862,22 +861,7 @@ def _read_head(obj: Any, shape: str) -> _Head:
                 raise MalformedMessage("must be a non-negative integer (RFC 0008)", "~thread.sender_order")
             if not isinstance(thread.get("received_orders", {}), dict):
                 raise MalformedMessage("must be an object (RFC 0008)", "~thread.received_orders")
-        if "~timing.expires_time" in obj:
-            # D4: RFC 0482 §Reference writes "~timing.expires_time" as one member
-            # name; RFC 0032 defines "~timing": {"expires_time": ...}.
-            raise MalformedMessage(
-                'use the RFC 0032 decorator object "~timing": {"expires_time": ...}; '
-                "the dotted member name of RFC 0482's example is not a decorator",
-                "~timing.expires_time",
-            )
-        expires = None
-        if "~timing" in obj:
-            timing = obj["~timing"]
-            if not isinstance(timing, dict):
-                raise MalformedMessage("must be an object (RFC 0032)", "~timing")
-            if "expires_time" in timing:
-                expires = parse_time(timing["expires_time"], "~timing.expires_time")
-        return _Head(mid, mtype, thid, pthid, expires, obj, "")
+        return _Head(mid, mtype, thid, pthid, obj, "")
     if "type" not in obj and "@type" in obj:
         raise MalformedMessage("missing; this looks like a DIDComm v1 message", "type")
     mid = _check_id(obj.get("id"), "v2", "id", _peer)
@@ -886,21 +870,46 @@ def _read_head(obj: Any, shape: str) -> _Head:
         raise MalformedMessage("missing or not a string", "type")
     thid = _check_id(obj["thid"], "v2", "thid", _peer) if "thid" in obj else None
     pthid = _check_id(obj["pthid"], "v2", "pthid", _peer) if "pthid" in obj else None
-    expires = None
-    if "expires_time" in obj:
-        secs = obj["expires_time"]
-        # DIDComm v2 §Message Headers: "expressed in UTC Epoch Seconds".
-        if isinstance(secs, bool) or not isinstance(secs, int) or secs < 0:
-            raise MalformedMessage("must be a non-negative integer of UTC epoch seconds", "expires_time")
-        try:
-            expires = _dt.datetime.fromtimestamp(secs, _dt.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            raise MalformedMessage("out of range", "expires_time") from None
     # DIDComm v2: body "MUST be present, even if empty. It MUST be a JSON object".
     body = obj.get("body")
     if not isinstance(body, dict):
         raise MalformedMessage("must be present and a JSON object (DIDComm v2 §Message Headers)", "body")
-    return _Head(mid, mtype, thid, pthid, expires, body, "body.")
+    return _Head(mid, mtype, thid, pthid, body, "body.")
+
+
+def _read_expiry(obj: Mapping[str, Any], shape: str) -> Optional[_dt.datetime]:
+    """The message's expiry: v1 ``~timing.expires_time`` (RFC 0032), v2 ``expires_time``.
+
+    Read only once the type is known to be ours (a message of another
+    version is rejected for that alone).
+    """
+    if shape == "v1":
+        if "~timing.expires_time" in obj:
+            # D4: RFC 0482 §Reference writes "~timing.expires_time" as one member
+            # name; RFC 0032 defines "~timing": {"expires_time": ...}.
+            raise MalformedMessage(
+                'use the RFC 0032 decorator object "~timing": {"expires_time": ...}; '
+                "the dotted member name of RFC 0482's example is not a decorator",
+                "~timing.expires_time",
+            )
+        if "~timing" not in obj:
+            return None
+        timing = obj["~timing"]
+        if not isinstance(timing, dict):
+            raise MalformedMessage("must be an object (RFC 0032)", "~timing")
+        if "expires_time" not in timing:
+            return None
+        return parse_time(timing["expires_time"], "~timing.expires_time")
+    if "expires_time" not in obj:
+        return None
+    secs = obj["expires_time"]
+    # DIDComm v2 §Message Headers: "expressed in UTC Epoch Seconds".
+    if isinstance(secs, bool) or not isinstance(secs, int) or secs < 0:
+        raise MalformedMessage("must be a non-negative integer of UTC epoch seconds", "expires_time")
+    try:
+        return _dt.datetime.fromtimestamp(secs, _dt.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise MalformedMessage("out of range", "expires_time") from None
 
 
 def _message_name(head: _Head, shape: str) -> str:
@@ -967,7 +976,8 @@ def parse_message(message: Union[str, bytes, bytearray, Mapping[str, Any]], shap
     f, p = head.fields, head.prefix
     if name == "problem-report":
         return _parse_problem_report(head, obj, shape)
-    if head.expires_time is not None and name != "attach":
+    expires_time = _read_expiry(obj, shape)
+    if expires_time is not None and name != "attach":
         # RFC 0482 gives an expiry meaning only on attach; elsewhere it would be
         # the generic message expiry, which this protocol does not use.
         raise MalformedMessage("only an attach carries an expiry in this protocol", "~timing.expires_time" if shape == "v1" else "expires_time")
@@ -987,7 +997,7 @@ def parse_message(message: Union[str, bytes, bytearray, Mapping[str, Any]], shap
         if piuri is None:
             raise MalformedMessage("missing", p + "piuri")
         parse_piuri(piuri, p + "piuri")
-        return Attach(id=head.id, pthid=head.pthid, piuri=piuri, expires_time=head.expires_time)
+        return Attach(id=head.id, pthid=head.pthid, piuri=piuri, expires_time=expires_time)
     if name in ("input", "output"):
         point = f.get("interaction_point")
         _check_text(point, p + "interaction_point", _peer)
