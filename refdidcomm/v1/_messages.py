@@ -2,17 +2,13 @@
 
 Specs, in the order of this module:
 
-* Message type URIs -- Aries RFC 0003 ``uris.md`` (the MTURI ABNF) and RFC
-  0020 (types are URIs; versions are semver "excluding patch version
-  number"); the legacy prefix ``did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/`` is
-  the same namespace as ``https://didcomm.org/`` (RFC 0348: "Before:
-  `did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/notification/1.0/ack` After:
-  `https://didcomm.org/notification/1.0/ack`"; agents "MUST ... accept
-  incoming message types in the old (did) and new (https) formats"). We
-  parse both and normalise to the https form; :attr:`MessageType.legacy`
-  remembers which one arrived (RFC 0348 step 2: an agent "MAY send out an
-  old format message type upon receipt of a message containing an old
-  format message type").
+* Message type URIs -- parsed by :mod:`refdidcomm._message_type`, the one
+  place in refdidcomm that reads them (Aries RFC 0003 ``uris.md``, RFC 0020,
+  RFC 0348): the legacy prefix ``did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/`` is
+  normalised to ``https://didcomm.org/`` and :attr:`MessageType.legacy`
+  records that it arrived (RFC 0348 step 2: an agent "MAY send out an old
+  format message type upon receipt of a message containing an old format
+  message type").
 * Message ids and threads -- Aries RFC 0008. ``@id`` must match
   ``[-_./a-zA-Z0-9]{8,64}``. Erratum: the RFC prints the class as
   ``[-_./a-ZA-Z0-9]``, where ``a-Z`` is an empty range in most regex
@@ -44,6 +40,7 @@ from typing import Any, Dict, Mapping, NamedTuple, Optional, Union
 
 from .. import crypto
 from .._json import loads
+from .._message_type import DIDCOMM_DOC_URI, LEGACY_DOC_URI, MessageType, parse_message_type
 from ..errors import MalformedMessage, UsageError
 
 __all__ = [
@@ -62,9 +59,6 @@ __all__ = [
     "accepts_media_type",
 ]
 
-LEGACY_DOC_URI = "did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/"  # RFC 0020 "Aries Core Message Namespace"
-DIDCOMM_DOC_URI = "https://didcomm.org/"  # RFC 0348
-
 MEDIA_TYPE_ENVELOPE = "application/didcomm-envelope-enc"
 ACCEPTED_MEDIA_TYPES = frozenset(
     {
@@ -76,57 +70,9 @@ ACCEPTED_MEDIA_TYPES = frozenset(
     }
 )
 
-# RFC 0003 uris.md:
-#   message-type-uri  = doc-uri delim protocol-name "/" protocol-version "/" message-type-name
-#   delim             = "?" / "/" / "&" / ":" / ";" / "="
-#   identifier        = alpha *(*(alphanumeric / "_" / "-" / ".") alphanumeric)
-# protocol-version: semver without patch (RFC 0020 "Protocol Versioning"),
-# numbers without leading zeros (semver 2.0.0 §2).
-_IDENTIFIER = r"[A-Za-z](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
-_VERSION_NUMBER = r"0|[1-9][0-9]*"
-_MTURI = re.compile(
-    rf"(?P<doc_uri>.+?[?/&:;=])(?P<protocol>{_IDENTIFIER})"
-    rf"/(?P<major>{_VERSION_NUMBER})\.(?P<minor>{_VERSION_NUMBER})"
-    rf"/(?P<name>{_IDENTIFIER})"
-)
 # RFC 0008 "Message ID Requirements" (with the a-Z erratum read as a-z).
 _MESSAGE_ID = re.compile(r"[-_./a-zA-Z0-9]{8,64}")
 _RETURN_ROUTES = ("none", "all", "thread")  # RFC 0092 "Reference"
-
-
-class MessageType(NamedTuple):
-    """A parsed message type URI (RFC 0003 MTURI).
-
-    Attributes:
-        doc_uri: the documentation URI including its delimiter; the legacy
-            ``did:sov:...;spec/`` prefix is replaced by ``https://didcomm.org/``.
-        protocol: the protocol name, e.g. ``"routing"``.
-        major, minor: the protocol version.
-        name: the message type name, e.g. ``"forward"``.
-        legacy: True if the text used the legacy ``did:sov`` prefix.
-    """
-
-    doc_uri: str
-    protocol: str
-    major: int
-    minor: int
-    name: str
-    legacy: bool
-
-    @property
-    def version(self) -> str:
-        """``"MAJOR.MINOR"``."""
-        return f"{self.major}.{self.minor}"
-
-    @property
-    def uri(self) -> str:
-        """The normalised message type URI (https prefix for core protocols)."""
-        return f"{self.doc_uri}{self.protocol}/{self.version}/{self.name}"
-
-    @property
-    def piuri(self) -> str:
-        """The protocol identifier URI (RFC 0003 "PIURI"): the MTURI without the name."""
-        return f"{self.doc_uri}{self.protocol}/{self.version}"
 
 
 class Thread(NamedTuple):
@@ -178,42 +124,6 @@ class Message(NamedTuple):
     thread: Thread
     transport: Transport
     fields: Mapping[str, Any]
-
-
-def parse_message_type(text: Any, *, field: str = "@type") -> MessageType:
-    """Parse a message type URI, normalising the legacy core prefix.
-
-    Args:
-        text: e.g. ``"https://didcomm.org/routing/1.0/forward"`` or
-            ``"did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/routing/1.0/forward"``.
-        field: the member name for errors.
-
-    Returns:
-        The :class:`MessageType`.
-
-    Raises:
-        MalformedMessage: not a string, or not an MTURI
-            (``doc-uri delim protocol/MAJOR.MINOR/name``).
-
-    Spec: Aries RFC 0003 ``uris.md``; RFC 0020; RFC 0348.
-    """
-    if not isinstance(text, str):
-        raise MalformedMessage("must be a string", field)
-    legacy = text.startswith(LEGACY_DOC_URI)
-    normalised = DIDCOMM_DOC_URI + text[len(LEGACY_DOC_URI) :] if legacy else text
-    match = _MTURI.fullmatch(normalised)
-    if match is None:
-        raise MalformedMessage(
-            f"{text!r} is not a message type URI (doc-uri, protocol/MAJOR.MINOR/name; RFC 0003)", field
-        )
-    return MessageType(
-        doc_uri=match["doc_uri"],
-        protocol=match["protocol"],
-        major=int(match["major"]),
-        minor=int(match["minor"]),
-        name=match["name"],
-        legacy=legacy,
-    )
 
 
 def _check_id(value: Any, field: str) -> str:

@@ -38,6 +38,7 @@ from .._json import dumps_bytes, loads
 from ..encoding import b58encode
 from ..errors import MalformedMessage, UsageError
 from ._keys import PublicKeyInput, SecretKeyInput, SigningKey, verkey
+from .._message_type import version_problem
 from ._messages import DIDCOMM_DOC_URI, new_message_id, parse_message
 from ._rfc0019 import pack, recipient_kids, unpack
 
@@ -182,9 +183,12 @@ def unwrap_forward(
     opened = unpack(envelope, mediator_keys, backend=backend)
     message = parse_message(opened.message)
     kind = message.type
-    # RFC 0003: handlers match by protocol and semver; any routing/1.x forward is ours.
-    if (kind.doc_uri, kind.protocol, kind.major, kind.name) != (DIDCOMM_DOC_URI, "routing", 1, "forward"):
-        raise MalformedMessage(f"{kind.uri!r} is not a routing/1.0 forward message", "@type")
+    if (kind.doc_uri, kind.protocol, kind.name) != (DIDCOMM_DOC_URI, "routing", "forward"):
+        raise MalformedMessage(f"{kind.uri!r} is not a routing forward message", "@type")
+    # RFC 0003 semver: another major version is unreadable; any routing/1.x forward is ours.
+    problem = version_problem(kind, (1, 0))
+    if problem is not None:
+        raise MalformedMessage(problem, "@type")
     to = message.fields.get("to")
     if not isinstance(to, str) or not to:
         raise MalformedMessage("is required and must be a non-empty string", "to")

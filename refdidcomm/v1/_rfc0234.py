@@ -49,7 +49,7 @@ from .._json import dumps_bytes, loads
 from ..encoding import b58decode, b58encode, b64_decode_lenient, b64url_encode
 from ..errors import InvalidSignature, MalformedMessage, UsageError
 from ._keys import PublicKeyInput, SecretKeyInput, signing_key, verkey
-from ._messages import DIDCOMM_DOC_URI, parse_message_type
+from .._message_type import DIDCOMM_DOC_URI, parse_message_type, version_problem
 
 __all__ = [
     "SIGNATURE_TYPE",
@@ -169,8 +169,11 @@ def verify_field(
     if not isinstance(decorator, Mapping):
         raise MalformedMessage("must be a JSON object", "~sig")
     kind = parse_message_type(decorator.get("@type"), field="~sig.@type")
-    if (kind.doc_uri, kind.protocol, kind.major, kind.name) != (DIDCOMM_DOC_URI, "signature", 1, "ed25519Sha512_single"):
+    if (kind.doc_uri, kind.protocol, kind.name) != (DIDCOMM_DOC_URI, "signature", "ed25519Sha512_single"):
         raise MalformedMessage(f"{kind.uri!r} is not the ed25519Sha512_single scheme", "~sig.@type")
+    problem = version_problem(kind, (1, 0))
+    if problem is not None:
+        raise MalformedMessage(problem, "~sig.@type")
     signer_text = decorator.get("signer")
     if not isinstance(signer_text, str):
         raise MalformedMessage("is required and must be a base58 verkey", "~sig.signer")
