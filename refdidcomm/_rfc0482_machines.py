@@ -80,6 +80,7 @@ from ._rfc0482 import (
     _caller,
     _check_shape,
     format_time,
+    interpolate,
     loads,
     normalize_name,
     parse_message,
@@ -135,8 +136,6 @@ class CoprotocolStateError(ProtocolError):
         self.code = code
         self.problem_args = tuple(problem_args)
         comment = PROBLEM_CODES[code][0] if code in PROBLEM_CODES else code
-        from ._rfc0482 import interpolate
-
         super().__init__(f"{code}: {interpolate(comment, self.problem_args)}")
 
 
