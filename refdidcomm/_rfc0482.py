@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _json
+from ._message_type import DIDCOMM_DOC_URI, parse_message_type, parse_protocol_id, version_problem
 from .errors import MalformedMessage, UsageError
 
 __all__ = [
@@ -97,7 +98,7 @@ SHAPES = ("v1", "v2")
 # Protocol 0.5" It is identified by the PIURI "https://didcomm.org/coprotocol/0.5".'
 PROTOCOL_NAME = "coprotocol"
 PROTOCOL_VERSION = (0, 5)
-DOC_URI = "https://didcomm.org/"
+DOC_URI = DIDCOMM_DOC_URI
 PIURI = f"{DOC_URI}{PROTOCOL_NAME}/{PROTOCOL_VERSION[0]}.{PROTOCOL_VERSION[1]}"
 
 # RFC 0482 §Messages: "The protocol consists of 5 messages: bind, attach,
@@ -111,20 +112,9 @@ V2_PROBLEM_REPORT_TYPE = "https://didcomm.org/report-problem/2.0/problem-report"
 # regex [-_./a-ZA-Z0-9]{8,64}". "a-ZA-Z" is a typo for a-zA-Z (D7).
 _V1_ID = re.compile(r"[-_./a-zA-Z0-9]{8,64}")
 
-# RFC 0003 uris.md ABNF:
-#   message-type-uri  = doc-uri delim protocol-name "/" protocol-version "/" message-type-name
-#   delim             = "?" / "/" / "&" / ":" / ";" / "="
-#   identifier        = alpha *(*(alphanum / "_" / "-" / ".") alphanum)
-#   protocol-identifier-uri = doc-uri delim protocol-name "/" semver
-# The semver part is major.minor with optional patch, pre-release and build
-# (semver.md: "protocol versions are often simplified to major.minor").
-_IDENT = r"[A-Za-z](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?"
-_SEMVER = (
-    r"(?P<major>0|[1-9][0-9]*)\.(?P<minor>0|[1-9][0-9]*)(?:\.(?:0|[1-9][0-9]*))?"
-    r"(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
-)
-_MTURI = re.compile(rf"(?P<doc>.*?[?/&:;=])(?P<name>{_IDENT})/(?P<version>{_SEMVER})/(?P<msg>{_IDENT})")
-_PIURI = re.compile(rf"(?P<doc>.+?[?/&:;=])(?P<name>{_IDENT})/(?P<version>{_SEMVER})/?")
+# Message type URIs and PIURIs (RFC 0003 uris.md ABNF, RFC 0020 versions,
+# RFC 0348 legacy prefix) are parsed in one place for all of refdidcomm:
+# refdidcomm._message_type.
 
 # RFC 0074 §Date Time Conventions, "_time": ISO 8601 "yyyy-mm-ddTHH:MM:SS.xxx...",
 # "the timezone defaults to UTC", "Precision can vary from minute to
@@ -187,10 +177,10 @@ class UnsupportedVersion(MalformedMessage):
         version: the version the message carried, e.g. ``"1.0"``.
     """
 
-    def __init__(self, version: str, field: str) -> None:
+    def __init__(self, version: str, field: str, reason: Optional[str] = None) -> None:
         self.version = version
         supported = f"{PROTOCOL_VERSION[0]}.{PROTOCOL_VERSION[1]}"
-        super().__init__(f"{PROTOCOL_NAME} version {version} is not supported (this implementation speaks {supported})", field)
+        super().__init__(reason or f"{PROTOCOL_NAME} version {version} is not supported (this implementation speaks {supported})", field)
 
 
 Err = Callable[[str, Optional[str]], Exception]
@@ -239,26 +229,26 @@ def message_type(name: str) -> str:
 
 
 def parse_piuri(value: Any, field: str = "piuri", *, err: Err = _peer) -> Tuple[str, str, Tuple[int, int]]:
-    """Check a PIURI against RFC 0003 uris.md's ABNF.
+    """Check a PIURI (RFC 0003 uris.md, via :mod:`refdidcomm._message_type`).
 
     Args:
         value: the candidate, e.g. ``"https://didcomm.org/pay-with-venmo/1.3"``.
         field: the field name for errors.
 
     Returns:
-        ``(doc_uri_with_delim, protocol_name, (major, minor))``.
+        ``(doc_uri_with_delim, protocol_name, (major, minor))``; the legacy
+        ``did:sov:...;spec/`` prefix comes back as ``https://didcomm.org/``.
 
     Raises:
         MalformedMessage: (or what ``err`` makes) not a string or not a PIURI.
 
-    Spec: RFC 0003 uris.md §PIURI.
+    Spec: RFC 0003 uris.md §PIURI; RFC 0020 (major.minor, no patch).
     """
-    if not isinstance(value, str):
-        raise err("must be a string", field)
-    m = _PIURI.fullmatch(value)
-    if m is None:
-        raise err(f"not a protocol identifier URI (RFC 0003 uris.md): {value!r}", field)
-    return m["doc"], m["name"], (int(m["major"]), int(m["minor"]))
+    try:
+        pid = parse_protocol_id(value, field=field)
+    except MalformedMessage as exc:
+        raise err(exc.reason, field) from None
+    return pid.doc_uri, pid.protocol, (pid.major, pid.minor or 0)
 
 
 def format_time(when: _dt.datetime) -> str:
@@ -915,30 +905,28 @@ def _read_expiry(obj: Mapping[str, Any], shape: str) -> Optional[_dt.datetime]:
 def _message_name(head: _Head, shape: str) -> str:
     """Which of our messages ``head.type`` names (RFC 0003 uris.md matching)."""
     field = "@type" if shape == "v1" else "type"
-    if shape == "v2" and head.type == V2_PROBLEM_REPORT_TYPE:
-        return "problem-report"
-    m = _MTURI.fullmatch(head.type)
-    if m is None:
-        raise MalformedMessage(f"not a message type URI (RFC 0003 uris.md): {head.type!r}", field)
-    name, msg = normalize_name(m["name"]), normalize_name(m["msg"])
-    if shape == "v2" and m["doc"] == DOC_URI and name == "reportproblem" and msg == "problemreport":
+    mtype = parse_message_type(head.type, field=field)
+    name, msg = normalize_name(mtype.protocol), normalize_name(mtype.name)
+    if shape == "v2" and mtype.doc_uri == DOC_URI and name == "reportproblem" and msg == "problemreport":
         # DIDComm v2 problem reports at a later 2.x minor are compatible (semver.md,
         # "should tentatively accept messages with later minor versions").
-        if int(m["major"]) != 2:
-            raise UnsupportedVersion(m["version"], field)
+        problem = version_problem(mtype, (2, 0))
+        if problem is not None:
+            raise UnsupportedVersion(mtype.version, field, problem)
         return "problem-report"
-    if m["doc"] != DOC_URI or name != normalize_name(PROTOCOL_NAME):
+    if mtype.doc_uri != DOC_URI or name != normalize_name(PROTOCOL_NAME):
         raise MalformedMessage(f"not a {PIURI} message: {head.type!r}", field)
-    if (int(m["major"]), int(m["minor"])) != PROTOCOL_VERSION:
-        # D1: RFC 0003 semver.md -- "For major version 0, they should also
-        # reject protocols with minor versions they don't support".
-        raise UnsupportedVersion(m["version"], field)
+    # D1: RFC 0003 semver.md -- "For major version 0, they should also reject
+    # protocols with minor versions they don't support".
+    problem = version_problem(mtype, PROTOCOL_VERSION)
+    if problem is not None:
+        raise UnsupportedVersion(mtype.version, field, problem)
     names = {normalize_name(n): n for n in MESSAGE_NAMES}
     if shape == "v2":
         # D6: in v2 the problem report has its own type (DIDComm v2 §Problem Reports).
         names.pop("problemreport")
     if msg not in names:
-        raise MalformedMessage(f"not a message of {PIURI}: {m['msg']!r}", field)
+        raise MalformedMessage(f"not a message of {PIURI}: {mtype.name!r}", field)
     return names[msg]
 
 

@@ -161,13 +161,25 @@ def test_message_names_compare_ignoring_case_and_punctuation() -> None:
     assert isinstance(parse_message(obj, "v1"), ProblemReport)
 
 
-def test_patch_level_and_later_v2_problem_report_minor_are_accepted() -> None:
+def test_patch_versions_are_not_message_types_and_later_v2_minor_is_accepted() -> None:
+    # RFC 0020: "Semantic Versioning 2.0.0, excluding patch version number"
+    # (RFC 0003 semver.md would accept a patch part; refdidcomm._message_type follows RFC 0020).
     obj = samples()["detach"].to_message("v1")
     obj["@type"] = "https://didcomm.org/coprotocol/0.5.7/detach"
-    assert isinstance(parse_message(obj, "v1"), Detach)
+    with pytest.raises(MalformedMessage) as info:
+        parse_message(obj, "v1")
+    assert info.value.field == "@type" and not isinstance(info.value, UnsupportedVersion)
     obj = samples()["problem"].to_message("v2")
     obj["type"] = "https://didcomm.org/report-problem/2.1/problem-report"
     assert isinstance(parse_message(obj, "v2"), ProblemReport)
+
+
+def test_legacy_did_sov_prefix_is_accepted() -> None:
+    # RFC 0348 moved core protocols from did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/ to
+    # https://didcomm.org/ and asks agents to accept both.
+    obj = samples()["detach"].to_message("v1")
+    obj["@type"] = "did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/coprotocol/0.5/detach"
+    assert parse_message(obj, "v1") == samples()["detach"]
 
 
 @pytest.mark.parametrize("version", ["1.0", "0.6", "0.4", "2.0"])
@@ -273,7 +285,7 @@ BAD = [
     ("detach", "v2", _set("expires_time", 1592937727), "expires_time"),
     # message types
     ("detach", "v1", _set("@type", "detach"), "@type"),
-    ("detach", "v1", _set("@type", "did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/coprotocol/0.5/detach"), "@type"),
+    ("detach", "v1", _set("@type", "did:example:123;spec/coprotocol/0.5/detach"), "@type"),
     ("detach", "v1", _set("@type", "https://didcomm.org/coprotocols/0.5/detach"), "@type"),
     ("detach", "v1", _set("@type", "https://didcomm.org/coprotocol/0.5/unbind"), "@type"),
     ("detach", "v2", _set("type", "https://didcomm.org/coprotocol/0.5/problem-report"), "type"),
@@ -509,9 +521,8 @@ def test_normalize_name_is_rfc0003_folding() -> None:
     [
         ("https://didcomm.org/pay-with-venmo/1.3", ("https://didcomm.org/", "pay-with-venmo", (1, 3))),
         ("https://didcomm.org/coprotocol/0.5", ("https://didcomm.org/", "coprotocol", (0, 5))),
-        ("http://example.com/protocols?which=lets_do_lunch/1.0/", ("http://example.com/protocols?which=", "lets_do_lunch", (1, 0))),
-        ("did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/trust_ping/1.0", ("did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/", "trust_ping", (1, 0))),
-        ("https://didcomm.org/x/2.1.3-beta+7", ("https://didcomm.org/", "x", (2, 1))),
+        ("http://example.com/protocols?which=lets_do_lunch/1.0", ("http://example.com/protocols?which=", "lets_do_lunch", (1, 0))),
+        ("did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/trust_ping/1.0", ("https://didcomm.org/", "trust_ping", (1, 0))),  # RFC 0348
     ],
 )
 def test_parse_piuri_valid(piuri: str, expected: Any) -> None:
@@ -520,7 +531,7 @@ def test_parse_piuri_valid(piuri: str, expected: Any) -> None:
 
 @pytest.mark.parametrize(
     "piuri",
-    ["pay-with-venmo/1.3", "https://didcomm.org/pay-with-venmo", "https://didcomm.org/pay-/1.3", "https://didcomm.org/1pay/1.3", "https://didcomm.org/pay/01.3", "https://didcomm.org/pay/1", None],
+    ["pay-with-venmo/1.3", "https://didcomm.org/pay-with-venmo", "https://didcomm.org/x/2.1.3", "https://didcomm.org/pay-/1.3", "https://didcomm.org/1pay/1.3", "https://didcomm.org/pay/01.3", "https://didcomm.org/pay/1", None],
 )
 def test_parse_piuri_invalid(piuri: Any) -> None:
     with pytest.raises(MalformedMessage):
