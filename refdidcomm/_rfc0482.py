@@ -30,7 +30,9 @@ enforced):
   Version") but every example's ``@type`` says ``1.0``. We send 0.5 and, by
   RFC 0003 semver.md ("For major version 0, they should also reject protocols
   with minor versions they don't support"), reject 1.0 as
-  :class:`UnsupportedVersion`.
+  :class:`UnsupportedVersion`. Type URIs are parsed by the project's one
+  parser, :mod:`refdidcomm._message_type` (RFC 0020: no patch number; RFC
+  0348: the legacy ``did:sov`` prefix is accepted).
 * D2. ``data`` is written ``[ "amount": 1.23, ... ]`` -- not JSON. We read
   it as what the text calls it, "any number of named inputs": a JSON object.
 * D3. ``co_binding_id`` is ``null`` in the tutorial and has no value at all in
