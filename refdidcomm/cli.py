@@ -38,6 +38,12 @@ def _cmd_selfcheck(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _cmd_coprotocol_demo(args: argparse.Namespace) -> int:
+    from . import coprotocol
+
+    return int(coprotocol.demo(args.shape))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m refdidcomm", description="refdidcomm reference DIDComm tools")
     parser.add_argument("--version", action="version", version=f"refdidcomm {__version__}")
@@ -45,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("selfcheck", help="version, backend and the primitives' known answers (the default)")
     p.add_argument("--all-backends", action="store_true", help="check every available backend")
     p.set_defaults(func=_cmd_selfcheck)
+
+    p = sub.add_parser("coprotocol", help="Aries RFC 0482 coprotocols")
+    cosub = p.add_subparsers(dest="coprotocol_command", required=True)
+    d = cosub.add_parser("demo", help="run the RFC 0478/0482 payment walkthrough and print each message")
+    d.add_argument("--shape", choices=("v1", "v2", "both"), default="both", help="DIDComm message shape")
+    d.set_defaults(func=_cmd_coprotocol_demo)
     return parser
 
 
@@ -53,4 +65,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args(["selfcheck", "--all-backends"])
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

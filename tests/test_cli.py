@@ -71,3 +71,17 @@ def test_bad_backend_env_value_fails_clearly() -> None:
     proc = _run("selfcheck", env_extra={"REFDIDCOMM_BACKEND": "fast"})
     assert proc.returncode != 0
     assert "REFDIDCOMM_BACKEND" in proc.stderr
+
+
+def test_coprotocol_demo_prints_the_walkthrough() -> None:
+    proc = _run("coprotocol", "demo", "--shape", "v2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for name in ("bind", "attach", "input", "output", "detach"):
+        assert f"coprotocol/0.5/{name}" in proc.stdout
+    assert "@type" not in proc.stdout
+
+
+def test_coprotocol_demo_rejects_unknown_shape() -> None:
+    proc = _run("coprotocol", "demo", "--shape", "v3")
+    assert proc.returncode == 2
+    assert "invalid choice" in proc.stderr
