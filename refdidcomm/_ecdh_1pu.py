@@ -19,6 +19,9 @@ message (One-Pass Unified Model, NIST SP 800-56A §6.2.1.2):
   rejected." (:func:`check_content_encryption`);
 * §2.3 "The "apu" and "apv" values MUST be distinct, when used."
 
+Timing: as for ECDH-ES (:mod:`refdidcomm._rfc7518`), the NIST-curve
+agreements are pure Python and NOT constant time.
+
 Appendix A (direct mode, P-256, A256GCM) and Appendix B (ECDH-1PU+A128KW,
 X25519, A256CBC-HS512, two recipients) are in ``vectors/jose_concat_kdf.json``
 and ``vectors/jose_jwe.json``. Note that the title of Appendix B says

@@ -14,7 +14,8 @@ Ed25519 (RFC 8037 §3.1, through the crypto facade), ES256 (RFC 7518 §3.4) and
 ES256K (RFC 8812 §3.2), both ECDSA with RFC 6979 deterministic nonces
 (:mod:`refdidcomm._rfc6979`) and signatures as fixed-width ``R || S``.
 ES256K always emits low-S signatures; verification accepts high-S (RFC 8812
-does not forbid it) unless ``strict=True``.
+does not forbid it) unless ``strict=True``. ECDSA runs on the pure-Python
+curves (NOT constant time) on both backends; Ed25519 runs in the backend.
 
 Verification rules, each with its own error:
 

@@ -18,10 +18,16 @@ Validation (on every construction, not only when parsing):
   octets (§6.2.2.1);
 * EC points are on the curve with coordinates below p (SEC 1 §3.2.2, via
   :mod:`refdidcomm._sec1`), ``1 <= d < n``, and ``d*G`` is the stated point;
-* an Ed25519 public key decodes to a point of large order (through the
-  crypto facade's Ed25519 -> X25519 map, which rejects non-canonical and
-  small-order encodings); a private OKP key's ``x`` is the public key derived
-  from its ``d``.
+* an Ed25519 public key decodes to a point on the curve that is not of
+  small order (through the crypto facade's Ed25519 -> X25519 map, which
+  rejects non-canonical, small-order and off-curve encodings; on the native
+  backend libsodium also rejects points with a small-order component, which
+  the pure backend accepts -- such keys never come from an honest key
+  generation); a private OKP key's ``x`` is the public key derived from its
+  ``d``.
+
+Validation of EC keys uses the pure-Python curve arithmetic of
+:mod:`refdidcomm._sec1` (on both backends), which is NOT constant time.
 
 ``kid`` is kept exactly as given. Members a JWK may carry that this module
 does not use (``use``, ``key_ops``, ``alg``, ``x5c``, ...) are ignored, as

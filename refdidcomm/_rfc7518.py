@@ -25,6 +25,11 @@ Deviations and choices (all deliberate):
 
 The AES block cipher, CBC with PKCS #7 padding and RFC 3394 key wrap come from
 the crypto facade (either backend). The HMAC and SHA-2 are :mod:`hashlib`.
+
+Timing: the X25519 agreement is constant time on the native backend; the
+P-256/P-384/P-521 agreement is pure Python (:mod:`refdidcomm._sec1`) on every
+backend and NOT constant time -- for reference, vectors and hosts where the
+private-key timing is not observable. The MAC comparison is constant time.
 """
 
 from __future__ import annotations

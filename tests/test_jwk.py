@@ -1,4 +1,8 @@
-"""JWK parse / validate / serialize and RFC 7638 thumbprints (``vectors/jose_jwk.json``)."""
+"""JWK parse / validate / serialize and RFC 7638 thumbprints (``vectors/jose_jwk.json``).
+
+JWK validation uses the active backend (``crypto.BACKEND``) for the OKP
+checks; the vector tests switch it to each backend in turn (``on_backend``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import hashlib
 import pytest
 
 from conftest import load_vectors
-from refdidcomm import _json, errors, jwk
+from refdidcomm import _json, crypto, errors, jwk
 from refdidcomm.encoding import b64url_encode
 from refdidcomm.jwk import JWK
 
@@ -30,8 +34,15 @@ def _seeded(seed: bytes):
     return rng
 
 
+@pytest.fixture
+def on_backend(backend, monkeypatch):
+    """Make ``backend`` the active one (JWK validation has no backend argument)."""
+    monkeypatch.setattr(crypto, "BACKEND", backend.name)
+    return backend
+
+
 @pytest.mark.parametrize("case", _cases("valid"))
-def test_valid_keys(case: dict) -> None:
+def test_valid_keys(case: dict, on_backend) -> None:
     key = JWK.from_dict(case["jwk"])
     assert key.to_dict() == case["public_jwk"]
     assert key.is_private == ("d" in case["jwk"])
@@ -50,7 +61,7 @@ def test_valid_keys(case: dict) -> None:
 
 
 @pytest.mark.parametrize("case", _cases("invalid"))
-def test_invalid_keys(case: dict) -> None:
+def test_invalid_keys(case: dict, on_backend) -> None:
     with pytest.raises(getattr(errors, case["error"])):
         JWK.from_dict(case["jwk"])
 
