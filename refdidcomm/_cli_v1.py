@@ -31,7 +31,6 @@ standard output; exit status 1 with ``error: ...`` on standard error):
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 

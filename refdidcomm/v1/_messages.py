@@ -134,7 +134,7 @@ def _check_id(value: Any, field: str) -> str:
     return value
 
 
-def _non_negative_int(value: Any, field: str, minimum: int) -> int:
+def _int_at_least(value: Any, field: str, minimum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         raise MalformedMessage(f"must be an integer >= {minimum}", field)
     return value
@@ -156,13 +156,13 @@ def _parse_thread(message: Mapping[str, Any], message_id: str) -> Thread:
     if pthid is not None and (not isinstance(pthid, str) or not pthid):
         raise MalformedMessage("must be a non-empty string", "~thread.pthid")
     # RFC 0008 "Implicit Replies": no sender_order means 0.
-    sender_order = _non_negative_int(decorator.get("sender_order", 0), "~thread.sender_order", 0)
+    sender_order = _int_at_least(decorator.get("sender_order", 0), "~thread.sender_order", 0)
     received = decorator.get("received_orders", {})
     if not isinstance(received, dict):
         raise MalformedMessage("must be a JSON object", "~thread.received_orders")
     received_orders = {
         # RFC 0008: "use the special value `-1`" for "no observable contribution".
-        actor: _non_negative_int(order, f"~thread.received_orders.{actor}", -1)
+        actor: _int_at_least(order, f"~thread.received_orders.{actor}", -1)
         for actor, order in received.items()
     }
     return Thread(thid=thid, pthid=pthid, sender_order=sender_order, received_orders=received_orders, explicit=True)
