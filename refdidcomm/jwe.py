@@ -43,6 +43,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
+from . import _ecdh_1pu
 from . import _rfc7516
 from . import crypto
 from ._jose_algorithms import (
@@ -154,6 +155,12 @@ def encrypt(
         alg = "ECDH-1PU+A256KW" if sender is not None else "ECDH-ES+A256KW"
     km = key_management_algorithm(alg, DIDCOMM_KEY_MANAGEMENT)
     ce = content_encryption_algorithm(enc, DIDCOMM_CONTENT_ENCRYPTION)
+    if km.scheme == "ECDH-1PU":
+        # draft-madden-jose-ecdh-1pu-04 §2.1: "Key Agreement with Key Wrapping mode MUST only be
+        # used with content encryption algorithms that are compactly committing AEADs"...
+        _ecdh_1pu.check_content_encryption(km.name, ce.name, key_wrapping=not km.direct)
+    if not isinstance(plaintext, (bytes, bytearray)):
+        raise UsageError("plaintext must be bytes")
     if not recipients:
         raise UsageError("at least one recipient is needed")
     kids: List[str] = []

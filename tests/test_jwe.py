@@ -369,6 +369,8 @@ def test_encrypt_rejects_bad_recipients_and_senders() -> None:
     public = [r.public() for r in recipients]
     with pytest.raises(errors.UsageError):
         jwe.encrypt(b"m", [])
+    with pytest.raises(errors.UsageError):
+        jwe.encrypt("text", public)  # type: ignore[arg-type]
     with pytest.raises(errors.UsageError):  # no kid
         jwe.encrypt(b"m", [public[0].with_kid(None)])
     with pytest.raises(errors.UsageError):  # duplicate kids
