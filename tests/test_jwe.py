@@ -459,3 +459,41 @@ def test_property_round_trip_and_determinism(plaintext: bytes, which, seed: byte
     assert jwe.encrypt(plaintext, public, alg=alg, enc=enc, sender=sender_arg, rng=_seeded(seed)) == first
     keys = {r.kid: r for r in recipients}
     assert jwe.decrypt(first, keys, sender_key_resolver=sender.public()).plaintext == plaintext
+
+
+def test_direct_key_agreement_uses_the_kdf_output_as_cek(backend) -> None:
+    # draft-madden-04 Appendix A: ECDH-1PU in Direct Key Agreement mode with
+    # A256GCM; the CEK is the KDF output printed in the draft. The generic
+    # engine encrypts with it, and AES-GCM under that key opens the result.
+    ecdh = load_vectors("jose_ecdh")["cases"]
+    kdf = load_vectors("jose_concat_kdf")["cases"][1]
+    ephemeral = JWK.from_dict(ecdh[0]["private_jwk"])
+    bob = JWK.from_dict(ecdh[1]["private_jwk"]).with_kid("bob")
+    alice = JWK.from_dict(ecdh[2]["private_jwk"])
+    protected = {
+        "alg": "ECDH-1PU",
+        "enc": "A256GCM",
+        "apu": b64url_encode(b"Alice"),
+        "apv": b64url_encode(b"Bob"),
+        "epk": ephemeral.public().to_dict(include_kid=False),
+    }
+    iv = bytes(range(12))
+    out = _rfc7516.encrypt(
+        b"direct", protected, [(bob.public(), {"kid": "bob"})], ephemeral=ephemeral, cek=None, iv=iv, sender=alice, backend=backend
+    )
+    assert out["recipients"][0]["encrypted_key"] == ""
+    cek = _h(kdf["derived_key"])
+    opened = backend.aes_gcm_decrypt(
+        cek, iv, b64url_decode(out["ciphertext"]) + b64url_decode(out["tag"]), out["protected"].encode("ascii")
+    )
+    assert opened == b"direct"
+    result = jwe.decrypt(out, {"bob": bob}, sender_key_resolver=alice.public(), didcomm=False, backend=backend)
+    assert (result.plaintext, result.alg, result.enc) == (b"direct", "ECDH-1PU", "A256GCM")
+    with pytest.raises(errors.UsageError):  # direct mode derives the CEK
+        _rfc7516.encrypt(b"x", protected, [(bob.public(), None)], ephemeral=ephemeral, cek=cek, iv=iv, sender=alice)
+    with pytest.raises(errors.UsageError):  # and has exactly one recipient
+        _rfc7516.encrypt(b"x", protected, [(bob.public(), None)] * 2, ephemeral=ephemeral, cek=None, iv=iv, sender=alice)
+    with pytest.raises(errors.MalformedMessage):  # apu and apv must be distinct (draft-04 §2.3)
+        _rfc7516.encrypt(
+            b"x", dict(protected, apv=protected["apu"]), [(bob.public(), None)], ephemeral=ephemeral, cek=None, iv=iv, sender=alice
+        )
