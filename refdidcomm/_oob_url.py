@@ -260,10 +260,10 @@ def _fetch(url: str, fetch: Fetcher, max_size: int, hops: int, state: "_State") 
     # RFC 0434: "The agent **SHOULD** include an `Accept` header requesting the `application/json` MIME type."
     response = _response(fetch(url, {"Accept": "application/json"}))
     if response.status in _REDIRECTS:
-        location = _header(response.headers, "Location")
+        location = (_header(response.headers, "Location") or "").strip()
         if not location:
             raise MalformedInvitation(f"HTTP {response.status} without a Location header", "url")
-        return _parse(urllib.parse.urljoin(url, location.strip()), fetch, max_size, hops + 1, state)
+        return _parse(urllib.parse.urljoin(url, location), fetch, max_size, hops + 1, state)
     if response.status != 200:
         raise MalformedInvitation(f"fetching the short URL gave HTTP {response.status}", "url")
     if len(response.body) > max_size:
@@ -291,7 +291,11 @@ class _State:
 
 def _parse(text: str, fetch: Optional[Fetcher], max_size: int, hops: int, state: _State) -> Payload:
     tolerated = state.tolerated
-    stripped = text.strip()
+    # Trailing spaces after a query are kept: they may be '+' signs that a
+    # form decoder turned into spaces (the last base64 characters).
+    stripped = text.lstrip().rstrip("\t\r\n\f\v")
+    if "?" not in stripped:
+        stripped = stripped.rstrip()
     if stripped != text and "surrounding-whitespace" not in tolerated:
         tolerated.append("surrounding-whitespace")
     if not stripped:
@@ -323,6 +327,8 @@ def _parse(text: str, fetch: Optional[Fetcher], max_size: int, hops: int, state:
             tolerated.append("legacy-parameter")
         field = found.parameter
         value = found.value
+        if not value:
+            raise MalformedInvitation("empty value", field)
         if "%" in value:
             tolerated.append("percent-escapes")
             raw = _percent_decode(value, field)
