@@ -188,6 +188,16 @@ def encode_service(service: Mapping[str, Any]) -> str:
     for full, abbreviation in (("type", "t"), ("serviceEndpoint", "s")):
         if abbreviation not in short:
             raise UsageError(f"a service needs {full!r} (DID Core §5.4)")
+    # "The service SHOULD follow the DID Core specification for services":
+    # we require it, so that every DID created here also resolves here.
+    types, endpoint = service.get("type", short.get("t")), service.get("serviceEndpoint", short.get("s"))
+    if not (isinstance(types, str) or (isinstance(types, list) and types and all(isinstance(t, str) for t in types))):
+        raise UsageError("a service type must be a string or a non-empty list of strings (DID Core §5.4)")
+    if not (
+        isinstance(endpoint, (str, Mapping))
+        or (isinstance(endpoint, list) and endpoint and all(isinstance(e, (str, Mapping)) for e in endpoint))
+    ):
+        raise UsageError("serviceEndpoint must be a string, an object or a non-empty list of them (DID Core §5.4)")
     # "For use with did:peer:2, service id attributes MUST be relative."
     if "id" in short and not (isinstance(short["id"], str) and short["id"].startswith("#")):
         raise UsageError("a did:peer:2 service id must be relative ('#...')")
