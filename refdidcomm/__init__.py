@@ -1,7 +1,8 @@
 """refdidcomm: a minimal, standard-library-only reference implementation of DIDComm.
 
 Copying this ``refdidcomm/`` folder alone vendors the pure-Python implementation;
-the optional native core (``refdidcomm._native``, built from ``_crypto/``) only
+the optional native core (the top-level extension ``_refdidcomm_native``, built
+from ``_crypto/``) only
 makes the same primitives faster and constant time.
 """
 

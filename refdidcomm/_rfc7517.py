@@ -20,11 +20,10 @@ Validation (on every construction, not only when parsing):
   :mod:`refdidcomm._sec1`), ``1 <= d < n``, and ``d*G`` is the stated point;
 * an Ed25519 public key decodes to a point on the curve that is not of
   small order (through the crypto facade's Ed25519 -> X25519 map, which
-  rejects non-canonical, small-order and off-curve encodings; on the native
-  backend libsodium also rejects points with a small-order component, which
-  the pure backend accepts -- such keys never come from an honest key
-  generation); a private OKP key's ``x`` is the public key derived from its
-  ``d``.
+  rejects non-canonical, small-order and off-curve encodings and points
+  outside the prime-order subgroup, identically on both backends -- such
+  keys never come from an honest key generation); a private OKP key's ``x``
+  is the public key derived from its ``d``.
 
 Validation of EC keys uses the pure-Python curve arithmetic of
 :mod:`refdidcomm._sec1` (on both backends), which is NOT constant time.

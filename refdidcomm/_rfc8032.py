@@ -350,8 +350,9 @@ def pk_to_x25519(pk: bytes) -> bytes:
     Returns:
         32-byte X25519 public key (little-endian u).
     Raises:
-        InvalidKey: ``pk`` is not 32 bytes or does not decode to a curve point
-            (RFC 8032 §5.1.3), or is the point y = 1 where the map is undefined.
+        InvalidKey: ``pk`` is not 32 bytes, does not decode to a curve point
+            (RFC 8032 §5.1.3), is not in the prime-order subgroup (as
+            libsodium requires), or is the point y = 1 where the map is undefined.
     Spec: RFC 7748 §4.1, the birational map from edwards25519 to curve25519.
     """
     if len(pk) != 32:
@@ -359,6 +360,14 @@ def pk_to_x25519(pk: bytes) -> bytes:
     P = point_decompress(pk)
     if P is None:
         raise InvalidKey("Ed25519 public key does not decode to a curve point")
+    # libsodium's crypto_sign_ed25519_pk_to_curve25519 also refuses points
+    # outside the prime-order subgroup (ge25519_is_on_main_subgroup). The facade
+    # promises the same errors on both backends, so the reference does the
+    # same check: [L]A must be the neutral element (0, 1). A key with an
+    # order-8 component would otherwise map to an X25519 key whose shared
+    # secrets depend on the torsion part.
+    if not point_equal(point_mul(L, P), (0, 1, 1, 0)):
+        raise InvalidKey("Ed25519 public key is not in the prime-order subgroup")
     _, Y, Z, _ = P
     y = Y * _modp_inv(Z) % p
     if y == 1:

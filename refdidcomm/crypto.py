@@ -4,7 +4,7 @@ Every later layer (JWS, JWE, DIDComm v1 envelopes, DIDs) calls these names and
 nothing else. Two backends implement them with the same signatures and the
 same errors:
 
-* ``"native"`` -- the cffi extension ``refdidcomm._native`` built from
+* ``"native"`` -- the cffi extension ``_refdidcomm_native`` built from
   ``_crypto/``: libsodium for the Curve25519 family, ChaCha20-/XChaCha20-
   Poly1305, crypto_box and sealed boxes, and AES-256-GCM where the CPU has it;
   a small C file of our own with the AES-NI instructions for AES key
@@ -255,7 +255,9 @@ class Backend:
             32-byte X25519 public key.
         Raises:
             UsageError: wrong type or length.
-            InvalidKey: ``pk`` is non-canonical, of small order or not on the curve.
+            InvalidKey: ``pk`` is non-canonical, of small order, not on the
+                curve, or not in the prime-order subgroup (libsodium's rule,
+                applied by both backends).
         Spec: RFC 7748 §4.1 (the birational map).
         """
         pk = _check_bytes("pk", pk, 32)

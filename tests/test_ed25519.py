@@ -300,3 +300,22 @@ def test_w3c_did_key_ed25519_to_x25519(backend: crypto.Backend) -> None:
         assert pub == x_pk
         assert priv is not None and backend.ed25519_seed_to_x25519(seed) == priv
         assert backend.x25519_public_key(priv) == x_pk
+
+
+def test_pk_to_x25519_rejects_mixed_order_key_on_both_backends(backend) -> None:
+    """libsodium refuses keys outside the prime-order subgroup; the facade promises the same on pure."""
+    from refdidcomm import _rfc8032
+    from refdidcomm.errors import InvalidKey
+
+    seed = bytes(range(32))
+    A = _rfc8032.point_decompress(backend.ed25519_public_key(seed))
+    # T8: a point of order 8 (y = y8 from the facade's table, x even).
+    from refdidcomm.crypto import _Y8
+
+    T8 = _rfc8032.point_decompress(_Y8.to_bytes(32, "little"))
+    assert T8 is not None and A is not None
+    mixed = _rfc8032.point_compress(_rfc8032.point_add(A, T8))
+    with pytest.raises(InvalidKey):
+        backend.ed25519_pk_to_x25519(mixed)
+    # The honest key still converts.
+    assert len(backend.ed25519_pk_to_x25519(_rfc8032.point_compress(A))) == 32

@@ -442,11 +442,6 @@ def test_ed25519_to_x25519_same(native: crypto.Backend, pure: crypto.Backend, se
     assert native.x25519_public_key(x_sk) == x_pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="libsodium's crypto_sign_ed25519_pk_to_curve25519 also rejects points outside the "
-    "prime-order subgroup; the pure _rfc8032.pk_to_x25519 does not (reported)",
-)
 @DIFF
 @given(pk=B32)
 def test_ed25519_pk_to_x25519_arbitrary_input_same(native: crypto.Backend, pure: crypto.Backend, pk: bytes) -> None:
