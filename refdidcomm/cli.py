@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
     d = cosub.add_parser("demo", help="run the RFC 0478/0482 payment walkthrough and print each message")
     d.add_argument("--shape", choices=("v1", "v2", "both"), default="both", help="DIDComm message shape")
     d.set_defaults(func=_cmd_coprotocol_demo)
+
+    # The subcommands of each area live next to it; each module only builds
+    # its parser and sets ``func``.
+    from . import _cli_did, _cli_v1
+
+    _cli_did.add_parser(sub)
+    _cli_v1.add_parser(sub)
     return parser
 
 

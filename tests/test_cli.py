@@ -85,3 +85,19 @@ def test_coprotocol_demo_rejects_unknown_shape() -> None:
     proc = _run("coprotocol", "demo", "--shape", "v3")
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+def test_did_and_v1_subcommands_are_wired() -> None:
+    proc = _run("did", "resolve", "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert '"did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"' in proc.stdout
+    proc = _run("v1", "--help")
+    assert proc.returncode == 0
+    for verb in ("pack", "unpack", "forward"):
+        assert verb in proc.stdout
+
+
+def test_bad_did_is_a_clear_error_not_a_traceback() -> None:
+    proc = _run("did", "resolve", "did:key:zNOTBASE58!")
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
