@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import List, Tuple
+from typing import Tuple
 
 import pytest
 

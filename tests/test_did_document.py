@@ -22,9 +22,8 @@ from refdidcomm.did import (
     resolve,
 )
 from refdidcomm.did._document import absolute_id, jwk_of_multikey, multikey_of, parse_did
-from refdidcomm.encoding import b64url_encode
 from refdidcomm.errors import MalformedDID, MalformedMessage, UsageError
-from refdidcomm.jwk import JWK, generate
+from refdidcomm.jwk import generate
 
 from conftest import load_shared, load_vectors
 
@@ -164,6 +163,13 @@ def test_missing_controller_defaults_to_the_document():
         {"id": "did:example:x", "verificationMethod": [{"id": "#k", "type": "Multikey", "publicKeyMultibase": "z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc"}]}
     )
     assert doc.verification_method[0].controller == "did:example:x"
+
+
+def test_documents_methods_and_services_are_hashable():
+    doc = resolve(_spec_peer2())
+    assert len({doc, resolve(_spec_peer2())}) == 1
+    assert len(set(doc.verification_method)) == 2 and len(set(doc.service)) == 2
+    assert doc.verification_method[0] == resolve(_spec_peer2()).verification_method[0]
 
 
 def test_embedded_method_can_be_referenced_from_another_relationship():

@@ -49,7 +49,7 @@ __all__ = [
     "multikey_text",
 ]
 
-#: The DID Core context (DID Core §4.1) and the Multikey context.
+#: The DID Core context (DID Core §6.3.1) and the Multikey context (Controlled Identifiers §2.2.2).
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 

@@ -61,11 +61,11 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from .. import _sec1
 from .._rfc7517 import JWK
-from ..encoding import MULTIKEY_LENGTHS, b58decode, multibase_decode, multicodec_unwrap, multikey_decode, multikey_encode
+from ..encoding import MULTIKEY_LENGTHS, b58decode, multibase_decode, multikey_decode, multikey_encode
 from ..errors import InvalidKey, MalformedDID, MalformedMessage, UnsupportedAlgorithm, UsageError
 
 __all__ = [
@@ -275,7 +275,8 @@ class VerificationMethod:
     id: str
     type: str
     controller: str
-    raw: Mapping[str, Any] = field(repr=False)
+    # Compared but not hashed (a dict is not hashable); equal objects still hash equal.
+    raw: Mapping[str, Any] = field(repr=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -293,8 +294,8 @@ class Service:
 
     id: str
     types: Tuple[str, ...]
-    service_endpoint: Any
-    raw: Mapping[str, Any] = field(repr=False)
+    service_endpoint: Any = field(hash=False)
+    raw: Mapping[str, Any] = field(repr=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -728,7 +729,9 @@ def key_of(vm: Union[VerificationMethod, Mapping[str, Any]], *, base_did: Option
     vm_type = obj.get("type")
     where = "verificationMethod"
     if vm_type in _MULTIBASE_TYPES and "publicKeyMultibase" in obj:
-        codec, key = _decode_multibase_key(obj["publicKeyMultibase"], f"{where}.publicKeyMultibase", codec=_MULTIBASE_TYPES[vm_type])
+        codec, key = _decode_multibase_key(
+            obj["publicKeyMultibase"], f"{where}.publicKeyMultibase", codec=_MULTIBASE_TYPES[vm_type]
+        )
         return _material(jwk_of_multikey(codec, key, kid))
     if vm_type in _BASE58_TYPES and "publicKeyBase58" in obj:
         codec = _BASE58_TYPES[vm_type]

@@ -25,6 +25,7 @@ did:peer:4 DIDs resolve.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
 
 from ..errors import MalformedDID, UsageError
@@ -202,7 +203,8 @@ class Resolver:
         Raises:
             UsageError: ``method`` is not a valid method name or ``function`` is not callable.
         """
-        if not isinstance(method, str) or not method or not method.isascii() or not all(c.islower() or c.isdigit() for c in method):
+        # DID Core §3.1: method-name = 1*method-char; method-char = %x61-7A / DIGIT.
+        if not isinstance(method, str) or not re.fullmatch(r"[a-z0-9]+", method):
             raise UsageError(f"invalid DID method name {method!r}")
         if not callable(function):
             raise UsageError("a method resolver must be callable")
