@@ -156,7 +156,8 @@ def parse(message: Any, *, notes: Optional[List[str]] = None) -> Invitation:
         if mtype.protocol == _rfc0160.PROTOCOL:
             return _rfc0160.parse_invitation(message, notes=notes)
         return _rfc0434.parse_invitation(message, notes=notes)
-    if "type" in message:
+    if "type" in message or any(name in message for name in ("body", "from", "id")):
+        # a DIDComm v2 message (headers id/from/body), with or without its type
         return _oob_v2.parse_invitation(message, notes=notes)
     raise MalformedInvitation("required member is missing (@type for DIDComm v1, type for v2)", "@type")
 
