@@ -1,0 +1,313 @@
+"""Unpacking DIDComm v2 messages of any form, with the metadata and every consistency check.
+
+The form is told by structure (DIDComm v2 "Message Types"): an object with
+``body``, or with ``id`` and ``type``, is a plaintext message; one with
+``payload``/``signatures``/``signature`` is a JWS; one with
+``ciphertext``/``recipients``/``iv``/``tag``/``protected`` is a JWE. The
+``typ`` of each layer is checked where present (the JWE layer checks its
+own). Layers may nest only in the order the spec allows -- anoncrypt around
+authcrypt ("Protecting the Sender Identity"), encryption around a signature
+("signed prior to encryption"), a signature around the plaintext:
+``[anoncrypt] [authcrypt] [signed] plaintext``.
+
+Checks, each with a precise error:
+
+* authcrypt: the ``skid`` must be a ``keyAgreement`` key of its DID, and
+  that DID must be the plaintext ``from`` ("When a message is encrypted,
+  the sender key MUST be authorized for encryption by this DID");
+* signed: each signer ``kid`` must be an ``authentication`` key of its DID,
+  and that DID the plaintext ``from`` ("The key used in the signature must be
+  authorized to authenticate the sender by appearing in the authentication
+  section of the document resolved from the DID in the from attribute");
+  inside authcrypt, the signer's DID must also be the ``skid``'s;
+* encrypted: when ``to`` is present, the DID of the key we decrypted with
+  must be in it (``to`` "identifies a member of the message's intended audience");
+* ``from_prior``: :func:`refdidcomm.v2._from_prior.verify_from_prior`.
+
+Header and consistency failures raise :class:`~refdidcomm.errors.MalformedMessage`
+naming the field; cryptographic failures the opaque
+:class:`~refdidcomm.errors.DecryptionError`; signatures
+:class:`~refdidcomm.errors.InvalidSignature`.
+
+A message re-wrapped in a forward: a mediator that wraps a message for its
+final hop sends the recipient an anoncrypted ``routing/2.0/forward`` whose
+attachment is the real message. When ``unwrap_re_wrapping_forward`` is on and
+the attached JWE names one of our keys, that message is unpacked instead and
+``re_wrapped_in_forward`` is set.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+from .. import _json, crypto, jwe, jws
+from ..errors import MalformedMessage, UsageError
+from ..jwk import JWK
+from ._from_prior import verify_from_prior
+from ._keys import DIDResolver, Secrets, find_secret, relationship_key
+from ._message import Message, did_of, normalize_media_type
+
+__all__ = ["FORWARD_TYPE", "UnpackMetadata", "UnpackResult", "unpack", "anoncrypt_decrypt", "enc_alg_name"]
+
+#: routing/2.0 forward message type (DIDComm v2 "Routing").
+FORWARD_TYPE = "https://didcomm.org/routing/2.0/forward"
+_SIGNED_TYP = "application/didcomm-signed+json"
+_JWE_MEMBERS = ("ciphertext", "recipients", "iv", "tag", "encrypted_key", "protected")
+_JWS_MEMBERS = ("payload", "signatures", "signature")
+
+
+def enc_alg_name(alg: str, enc: str) -> str:
+    """How metadata names an encryption: the JOSE ``alg`` and ``enc``, as ``alg/enc``.
+
+    didcomm-python writes ``A256CBC_HS512_ECDH_1PU_A256KW``, didcomm-rust
+    ``A256cbcHs512Ecdh1puA256kw``; we keep the JOSE names, e.g.
+    ``ECDH-1PU+A256KW/A256CBC-HS512``.
+    """
+    return f"{alg}/{enc}"
+
+
+@dataclass
+class UnpackMetadata:
+    """What unpacking learned about the message's protection.
+
+    Attributes:
+        encrypted: a JWE layer was removed.
+        authenticated: the sender is authenticated (authcrypt or a signature).
+        non_repudiation: signed.
+        anonymous_sender: an anoncrypt layer was removed (alone, or protecting authcrypt).
+        re_wrapped_in_forward: the message came attached to a forward addressed to us.
+        encrypted_from: the authcrypt ``skid``.
+        encrypted_to: the recipient kids of the innermost JWE.
+        sign_from: the signing ``kid``.
+        from_prior_issuer_kid: the key that signed ``from_prior``.
+        enc_alg_auth, enc_alg_anon: :func:`enc_alg_name` of each layer.
+        sign_alg: ``EdDSA``, ``ES256`` or ``ES256K``.
+        signed_message: the JWS as received (JSON text).
+        from_prior_jwt: the ``from_prior`` JWT. from_prior: its verified claims.
+    """
+
+    encrypted: bool = False
+    authenticated: bool = False
+    non_repudiation: bool = False
+    anonymous_sender: bool = False
+    re_wrapped_in_forward: bool = False
+    encrypted_from: Optional[str] = None
+    encrypted_to: Optional[List[str]] = None
+    sign_from: Optional[str] = None
+    from_prior_issuer_kid: Optional[str] = None
+    enc_alg_auth: Optional[str] = None
+    enc_alg_anon: Optional[str] = None
+    sign_alg: Optional[str] = None
+    signed_message: Optional[str] = None
+    from_prior_jwt: Optional[str] = None
+    from_prior: Optional[Dict[str, Any]] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The metadata as a JSON object."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UnpackResult:
+    """``message``: the plaintext :class:`Message`; ``metadata``: :class:`UnpackMetadata`."""
+
+    message: Message
+    metadata: UnpackMetadata
+
+
+def _parse(packed: Any, field_name: str) -> Tuple[Any, str]:
+    """(JSON value, its text) of the input."""
+    if isinstance(packed, (str, bytes, bytearray)):
+        text = packed if isinstance(packed, str) else None
+        value = _json.loads(packed, field=field_name)
+        if text is None:
+            text = _json.dumps(value)
+        return value, text
+    if isinstance(packed, Mapping):
+        value = copy.deepcopy(dict(packed))
+        return value, _json.dumps(value)
+    raise UsageError(f"packed must be str, bytes or dict, not {type(packed).__name__}")
+
+
+def _kind(obj: Any) -> str:
+    if not isinstance(obj, dict):
+        raise MalformedMessage("a DIDComm message must be a JSON object", "message")
+    if "body" in obj or ("id" in obj and "type" in obj):
+        return "plaintext"
+    if any(name in obj for name in _JWS_MEMBERS):
+        return "jws"
+    if any(name in obj for name in _JWE_MEMBERS):
+        return "jwe"
+    return "plaintext"
+
+
+def _secret_lookup(secrets: Secrets) -> Any:
+    return lambda kid: find_secret(secrets, kid)
+
+
+def anoncrypt_decrypt(packed: Any, *, secrets: Secrets, backend: Optional[crypto.Backend] = None) -> Tuple[bytes, str]:
+    """Decrypt an anoncrypt JWE with one of our keys (for mediators).
+
+    Args:
+        packed: the JWE (JSON text or object). secrets: kid -> private JWK.
+        backend: crypto backend.
+    Returns:
+        (plaintext bytes, the recipient kid that decrypted it).
+    Raises:
+        MalformedMessage: not a DIDComm JWE, not ECDH-ES, or no kid of ours (``KeyNotFound``).
+        DecryptionError: the cryptography failed.
+    Spec: DIDComm v2 "Anonymous Encryption"; RFC 7516 §5.2.
+    """
+    obj, _ = _parse(packed, "message")
+    if _kind(obj) != "jwe":
+        raise MalformedMessage("an anoncrypt message (JWE) was expected", "message")
+    result = jwe.decrypt(obj, _secret_lookup(secrets), backend=backend)
+    if result.alg != "ECDH-ES+A256KW":
+        raise MalformedMessage(f"an anoncrypt (ECDH-ES+A256KW) message was expected, got {result.alg}", "alg")
+    return result.plaintext, str(result.recipient_kid)
+
+
+def _forwarded_to_us(message: Message, secrets: Secrets) -> Optional[Dict[str, Any]]:
+    """The attached JWE of a forward addressed to one of our keys, or None."""
+    if message.type != FORWARD_TYPE or not message.attachments or len(message.attachments) != 1:
+        return None
+    inner = message.attachments[0]["data"].get("json")
+    if not isinstance(inner, dict) or _kind(inner) != "jwe":
+        return None
+    recipients = inner.get("recipients")
+    if not isinstance(recipients, list):
+        return None
+    for entry in recipients:
+        kid = entry.get("header", {}).get("kid") if isinstance(entry, dict) and isinstance(entry.get("header"), dict) else None
+        if isinstance(kid, str) and find_secret(secrets, kid) is not None:
+            return inner
+    return None
+
+
+def unpack(
+    packed: Union[str, bytes, Mapping[str, Any]],
+    *,
+    secrets: Secrets,
+    resolver: DIDResolver,
+    backend: Optional[crypto.Backend] = None,
+    unwrap_re_wrapping_forward: bool = True,
+) -> UnpackResult:
+    """Unpack a plaintext, signed or encrypted (possibly nested) DIDComm v2 message.
+
+    Args:
+        packed: the message (JSON text, UTF-8 bytes, or the parsed object).
+        secrets: kid -> private JWK (our keyAgreement keys).
+        resolver: did -> DIDDocument (senders' keyAgreement and authentication keys).
+        backend: crypto backend.
+        unwrap_re_wrapping_forward: unpack a forward addressed to us down to its attachment.
+    Returns:
+        :class:`UnpackResult`.
+    Raises:
+        MalformedMessage: structure, headers, layer order, or a consistency
+            check (field ``from``, ``to``, ``skid``, ``signatures``, ``from_prior``, ...).
+        DecryptionError: decryption failed.
+        InvalidSignature: a signature did not verify.
+        UnsupportedAlgorithm: an algorithm outside the DIDComm profile.
+    Spec: DIDComm v2 "Message Types", "Message Encryption", "Message Signing",
+        "DID Rotation", "Routing".
+    """
+    obj, text = _parse(packed, "message")
+    meta = UnpackMetadata()
+    seen: List[str] = []  # layers removed, outermost first: "anon", "auth", "signed"
+    recipient_kid: Optional[str] = None
+    signer_kids: List[str] = []
+
+    while True:
+        kind = _kind(obj)
+        if kind == "plaintext":
+            break
+        if kind == "jwe":
+            if "signed" in seen or "auth" in seen:
+                raise MalformedMessage("an encrypted message may not be nested in an authcrypt or signed one", "message")
+            result = jwe.decrypt(
+                obj,
+                _secret_lookup(secrets),
+                sender_key_resolver=lambda kid: relationship_key(resolver, kid, "key_agreement", "skid"),
+                backend=backend,
+            )
+            meta.encrypted = True
+            meta.encrypted_to = [str(k) for k in result.recipient_kids]
+            recipient_kid = result.recipient_kid
+            if result.alg == "ECDH-1PU+A256KW":
+                seen.append("auth")
+                meta.authenticated = True
+                meta.encrypted_from = result.sender_kid
+                meta.enc_alg_auth = enc_alg_name(result.alg, result.enc)
+            else:
+                if "anon" in seen:
+                    raise MalformedMessage("anoncrypt nested in anoncrypt", "message")
+                seen.append("anon")
+                meta.anonymous_sender = True
+                meta.enc_alg_anon = enc_alg_name(result.alg, result.enc)
+            try:
+                text = result.plaintext.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MalformedMessage("the decrypted content is not UTF-8 JSON", "ciphertext") from exc
+            obj = _json.loads(text, field="ciphertext")
+            continue
+        # JWS
+        if "signed" in seen:
+            raise MalformedMessage("a signed message may not be nested in a signed one", "payload")
+        verified = jws.verify(
+            obj, lambda kid: relationship_key(resolver, kid, "authentication", "kid"), backend=backend
+        )
+        for i, protected in enumerate(verified.protected):
+            typ = protected.get("typ")
+            if typ is not None and (not isinstance(typ, str) or normalize_media_type(typ) != _SIGNED_TYP):
+                raise MalformedMessage(f"must be {_SIGNED_TYP!r}, got {typ!r}", f"signatures[{i}].protected.typ")
+        seen.append("signed")
+        signer_kids = [str(k) for k in verified.kids]
+        meta.authenticated = True
+        meta.non_repudiation = True
+        meta.sign_from = signer_kids[0]
+        meta.sign_alg = verified.algs[0]
+        meta.signed_message = text
+        try:
+            text = verified.payload.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedMessage("the payload is not UTF-8 JSON", "payload") from exc
+        obj = _json.loads(text, field="payload")
+        if _kind(obj) != "plaintext":
+            raise MalformedMessage("a signed message must contain a plaintext message", "payload")
+
+    message = Message.from_dict(obj)
+    frm_did = None if message.from_ is None else did_of(message.from_, "from")
+
+    if meta.encrypted_from is not None:
+        skid_did = did_of(meta.encrypted_from, "skid", fragment=True)
+        if frm_did is None:
+            raise MalformedMessage("an authcrypt message must name its sender in from", "from")
+        if skid_did != frm_did:
+            raise MalformedMessage(f"the authcrypt sender {skid_did!r} (skid) is not from {frm_did!r}", "from")
+    for kid in signer_kids:
+        signer_did = did_of(kid, "kid", fragment=True)
+        if frm_did is None:
+            raise MalformedMessage("a signed message must name its signer in from", "from")
+        if signer_did != frm_did:
+            raise MalformedMessage(f"the signer {signer_did!r} is not from {frm_did!r}", "from")
+        if meta.encrypted_from is not None and signer_did != did_of(meta.encrypted_from, "skid", fragment=True):
+            raise MalformedMessage("the signer's DID is not the authcrypt sender's", "skid")
+    if recipient_kid is not None and message.to is not None:
+        ours = did_of(recipient_kid, "kid", fragment=None)
+        if ours not in {did_of(item, "to") for item in message.to}:
+            raise MalformedMessage(f"decrypted with a key of {ours!r}, which is not in to", "to")
+    if message.from_prior is not None:
+        rotation = verify_from_prior(message.from_prior, message.from_, resolver=resolver, backend=backend)
+        meta.from_prior_issuer_kid = rotation.issuer_kid
+        meta.from_prior_jwt = rotation.jwt
+        meta.from_prior = rotation.claims
+
+    if unwrap_re_wrapping_forward and meta.encrypted:
+        inner = _forwarded_to_us(message, secrets)
+        if inner is not None:
+            result = unpack(inner, secrets=secrets, resolver=resolver, backend=backend, unwrap_re_wrapping_forward=True)
+            result.metadata.re_wrapped_in_forward = True
+            return result
+    return UnpackResult(message=message, metadata=meta)
