@@ -170,7 +170,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         native = tables.get("native", {}).get(label)
         row += f"{native / nv:>15.2f}" if native and nv else f"{'-':>15}"
         pure = tables.get("pure", {}).get(label)
-        row += f"{pure / native:>13.0f}" if pure and native else f"{'-':>13}"
+        row += f"{pure / native:>13.1f}" if pure and native else f"{'-':>13}"
         print(row)
     print()
     for n, t in tables.items():

@@ -246,9 +246,15 @@ def ed25519_pk_to_x25519(pk: bytes) -> bytes:
 
 
 def ed25519_seed_to_x25519(seed: bytes) -> bytes:
-    """crypto_sign_ed25519_sk_to_curve25519 of the seed's 64-byte secret key."""
-    pk = ffi.new("unsigned char[]", _SIGN_PUBLICKEYBYTES)
-    sk = _expanded_secret_key(seed, pk)
+    """crypto_sign_ed25519_sk_to_curve25519 of the seed's 64-byte secret key.
+
+    That function hashes only the first 32 bytes of libsodium's secret key
+    (seed || pk): SHA-512(seed)[0:32], clamped. The public half is never
+    read, so it is left zero here instead of deriving it (one Ed25519 base
+    multiplication saved); the result is identical.
+    """
+    sk = ffi.new("unsigned char[]", _SIGN_SECRETKEYBYTES)
+    ffi.memmove(sk, seed, len(seed))
     x = ffi.new("unsigned char[]", _X25519_BYTES)
     rc = lib.crypto_sign_ed25519_sk_to_curve25519(x, sk)
     lib.sodium_memzero(sk, _SIGN_SECRETKEYBYTES)
