@@ -305,6 +305,13 @@ class _Endpoint:
         self._clock = clock or time.time
         self._sent: Dict[str, str] = {}  # id of a message we sent -> binding id
 
+    def _get(self, binding_id: str) -> Any:
+        """The live binding record (a ``CallerBinding`` or ``CalledBinding``)."""
+        try:
+            return self._bindings[binding_id]  # type: ignore[attr-defined]
+        except (KeyError, TypeError):
+            raise UsageError(f"no binding {binding_id!r}") from None
+
     def _new_id(self) -> str:
         value = self._new_id_fn()
         return _check_id(value, self.shape, "new_id()", _caller)
@@ -410,12 +417,6 @@ class Caller(_Endpoint):
     def state(self, binding_id: str) -> str:
         """The binding's RFC 0482 caller state: ``null``, ``detached``, ``attached`` or ``done``."""
         return self._get(binding_id).state
-
-    def _get(self, binding_id: str) -> CallerBinding:
-        try:
-            return self._bindings[binding_id]
-        except (KeyError, TypeError):
-            raise UsageError(f"no binding {binding_id!r}") from None
 
     def bind(
         self,
@@ -698,12 +699,6 @@ class Called(_Endpoint):
     def state(self, binding_id: str) -> str:
         """The binding's RFC 0482 called state: ``attached`` or ``done``."""
         return self._get(binding_id).state
-
-    def _get(self, binding_id: str) -> CalledBinding:
-        try:
-            return self._bindings[binding_id]
-        except (KeyError, TypeError):
-            raise UsageError(f"no binding {binding_id!r}") from None
 
     def _live(self, binding_id: str) -> CalledBinding:
         binding = self._get(binding_id)
