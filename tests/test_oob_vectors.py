@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any, Dict, List, Mapping
 
 import pytest
@@ -98,3 +99,49 @@ def test_published_rfc0434_base64_block_is_the_compact_json_block() -> None:
     blocks = {b["preceding_text"].split(":")[0]: b["raw"] for b in data["documents"][0]["code_blocks"]}
     raw = blocks["Base64Url encoded"]
     assert base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode() == blocks["Whitespace removed"]
+
+
+ENCODE = load_vectors("oob_encode")
+SERVICES = load_vectors("oob_services")
+
+
+@pytest.mark.parametrize("case", ENCODE["cases"], ids=lambda c: f"tc{c['tcId']}")
+def test_oob_encode_vector(case: Dict[str, Any]) -> None:
+    invitation = json.loads(case["invitation_utf8"])
+    if case["result"] == "invalid":
+        with pytest.raises(_error_class(case["error"])):
+            oob.encode_url(invitation, base=case["base"], parameter=case["parameter"])
+        return
+    url = oob.encode_url(invitation, base=case["base"], parameter=case["parameter"])
+    assert url == case["url"]
+    assert oob.decode(url).invitation.to_json() == invitation
+
+
+def _endpoint(ep: oob.Endpoint) -> Dict[str, Any]:
+    return {
+        "uri": ep.uri,
+        "recipient_keys": list(ep.recipient_keys),
+        "routing_keys": list(ep.routing_keys),
+        "accept": None if ep.accept is None else list(ep.accept),
+        "source": ep.source,
+    }
+
+
+@pytest.mark.parametrize("case", SERVICES["cases"], ids=lambda c: f"tc{c['tcId']}")
+def test_oob_services_vector(case: Dict[str, Any]) -> None:
+    invitation = oob.parse(case["invitation"])
+    if case["result"] == "invalid":
+        with pytest.raises(_error_class(case["error"])) as info:
+            oob.service_endpoints(invitation, did_key=case.get("did_key", False))
+        assert info.value.field == case["field"]
+        assert "no usable service" in str(info.value)
+        return
+    endpoints = oob.service_endpoints(invitation, did_key=case.get("did_key", False))
+    assert [_endpoint(e) for e in endpoints] == case["endpoints"]
+
+
+def test_peer_did_example_in_the_services_vectors_is_the_spec_one() -> None:
+    data = load_shared("peer-did-method-spec/spec_examples.json")
+    final = data["current"]["did_peer_2"]["final_did"]
+    assert SERVICES["cases"][1]["invitation"]["services"] == [final]
+    assert SERVICES["cases"][5]["invitation"]["services"] == [data["current"]["did_peer_0"]["did_key"]]
