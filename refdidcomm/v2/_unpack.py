@@ -42,7 +42,7 @@ import copy
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from .. import _json, crypto, jwe, jws
+from .. import _json, _rfc7516, crypto, jwe, jws
 from ..errors import MalformedMessage, UsageError
 from ..jwk import JWK
 from ._from_prior import verify_from_prior
@@ -163,9 +163,10 @@ def anoncrypt_decrypt(packed: Any, *, secrets: Secrets, backend: Optional[crypto
     obj, _ = _parse(packed, "message")
     if _kind(obj) != "jwe":
         raise MalformedMessage("an anoncrypt message (JWE) was expected", "message")
+    alg = _rfc7516.parse(obj).protected.get("alg")
+    if alg != "ECDH-ES+A256KW":
+        raise MalformedMessage(f"an anoncrypt (ECDH-ES+A256KW) message was expected, got {alg!r}", "alg")
     result = jwe.decrypt(obj, _secret_lookup(secrets), backend=backend)
-    if result.alg != "ECDH-ES+A256KW":
-        raise MalformedMessage(f"an anoncrypt (ECDH-ES+A256KW) message was expected, got {result.alg}", "alg")
     return result.plaintext, str(result.recipient_kid)
 
 
