@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._from_prior import FromPrior, create_from_prior, verify_from_prior
+from ._from_prior import FromPrior, create_from_prior, sign_from_prior, verify_from_prior
 from ._keys import DIDResolver, Secrets, load_jwks, make_resolver
 from ._message import PLAINTEXT_TYP, Message
 from ._pack import (
@@ -61,6 +61,7 @@ __all__ = [
     "FORWARD_TYPE",
     "FromPrior",
     "create_from_prior",
+    "sign_from_prior",
     "verify_from_prior",
     *_ROUTING_NAMES,
 ]

@@ -42,7 +42,7 @@ from ..did import parse_did_url
 from ..jwk import JWK
 from ._keys import DIDResolver, Secrets, find_secret, relationship_key, relationship_keys, resolve_document
 
-__all__ = ["FromPrior", "create_from_prior", "verify_from_prior", "check_from_prior_claims"]
+__all__ = ["FromPrior", "create_from_prior", "sign_from_prior", "verify_from_prior", "check_from_prior_claims"]
 
 _FIELD = "from_prior"
 _JWT_TYP = "JWT"  # RFC 7519 §5.1
@@ -154,8 +154,36 @@ def create_from_prior(
         if name in ("iss", "sub", "iat"):
             raise UsageError(f"extra_claims may not set {name!r}")
         claims[name] = value
-    check_from_prior_claims(claims, sub, "from_prior")
-    signer = _issuer_secret(iss, issuer_kid, secrets=secrets, resolver=resolver)
+    return sign_from_prior(claims, secrets=secrets, resolver=resolver, issuer_kid=issuer_kid, backend=backend)
+
+
+def sign_from_prior(
+    claims: Mapping[str, Any],
+    *,
+    secrets: Secrets,
+    resolver: DIDResolver,
+    issuer_kid: Optional[str] = None,
+    backend: Optional[crypto.Backend] = None,
+) -> str:
+    """Sign a ``from_prior`` claim set as given (member order kept), after checking it.
+
+    :func:`create_from_prior` builds the claims; this lower step also
+    reproduces published JWTs whose claims come in another order.
+
+    Args:
+        claims: the claim set (``iss`` required; ``sub`` for a rotation).
+        secrets, resolver, issuer_kid, backend: as :func:`create_from_prior`.
+    Returns:
+        the compact JWS.
+    Raises:
+        MalformedMessage: the claim rules of :func:`check_from_prior_claims`.
+        UsageError: no usable signing key.
+    """
+    if not isinstance(claims, Mapping):
+        raise UsageError("claims must be a mapping")
+    claims = dict(claims)
+    check_from_prior_claims(claims, claims.get("sub"), "from_prior")
+    signer = _issuer_secret(claims["iss"], issuer_kid, secrets=secrets, resolver=resolver)
     return jws.sign_compact(_json.dumps_bytes(claims), signer, typ=_JWT_TYP, backend=backend)
 
 
