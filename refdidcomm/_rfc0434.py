@@ -304,7 +304,8 @@ class Attachment:
         """The attached DIDComm message as a JSON object (from ``json`` or JSON in ``base64``), or None.
 
         Raises:
-            MalformedInvitation: ``base64`` content that is not a JSON object.
+            MalformedInvitation: ``base64`` content that is not a JSON object
+                (``field`` ``data.base64``).
         """
         from . import _json
 
@@ -313,7 +314,10 @@ class Attachment:
         data = self.content()
         if data is None:
             return None
-        value = _json.loads(data, field="data.base64") if data else None
+        try:
+            value = _json.loads(data, field="data.base64")
+        except MalformedMessage as exc:
+            raise MalformedInvitation(f"attached content is not JSON: {exc.reason}", "data.base64") from None
         if not isinstance(value, dict):
             raise MalformedInvitation("attached content is not a JSON object", "data.base64")
         return value
@@ -558,6 +562,10 @@ class OOBInvitation:
             normalize: write ``@type`` and ``handshake_protocols`` with the
                 https prefix, and inline raw verkeys as did:key. Every other
                 member is kept either way.
+
+        Raises:
+            MalformedInvitation: with ``normalize``, a raw verkey that is 32
+                bytes but not an Ed25519 public key.
         """
         out = copy.deepcopy(dict(self.message))
         if not normalize:

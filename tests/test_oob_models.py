@@ -358,9 +358,11 @@ def test_attachment_base64_that_is_not_a_json_object() -> None:
     a = parse_attachment({"data": {"base64": b64u(b"[1]")}}, "a")
     with pytest.raises(MalformedInvitation, match="not a JSON object"):
         a.message()
-    b = parse_attachment({"data": {"base64": b64u(b"\xff")}}, "a")
-    with pytest.raises(MalformedMessage):
-        b.message()
+    for raw in (b"\xff", b"", b"{"):
+        b = parse_attachment({"data": {"base64": b64u(raw)}}, "a")
+        with pytest.raises(MalformedInvitation, match="not JSON") as info:
+            b.message()
+        assert info.value.field == "data.base64"
 
 
 # ---------------------------------------------------------------- DIDComm v2
