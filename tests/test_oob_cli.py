@@ -301,3 +301,40 @@ def test_fetcher_refuses_other_schemes_and_unreachable_hosts() -> None:
         fetch("file:///etc/passwd", {})
     with pytest.raises(UsageError, match="cannot fetch"):
         fetch("http://127.0.0.1:1/x", {})
+
+
+def _invitation_url_of_about(size: int) -> str:
+    """An out-of-band 1.1 URL of ``size`` characters or a little less, its length made up by an attached request."""
+    def url(filler: int) -> str:
+        message = oob.make_invitation(
+            services=[oob.inline_service("https://agent.example/didcomm", ["did:key:z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"])],
+            handshake_protocols=["https://didcomm.org/didexchange/1.1"],
+            requests=[{"@id": "request-0", "mime-type": "application/json", "data": {"json": {"comment": "x" * filler}}}],
+            label="Faber College",
+            invitation_id="69212a3a-d068-4f9d-a2dd-4741bca89af3",
+        )
+        return oob.encode_url(message, base="https://e.x/i")
+
+    filler = (size - len(url(0))) * 3 // 4
+    result = url(filler)
+    while len(result) > size:
+        filler -= 1
+        result = url(filler)
+    return result
+
+
+@pytest.mark.parametrize("size, ecc", [(2048, "L"), (2048, "M"), (1600, "Q"), (1200, "H")])
+def test_qr_long_invitations_decode_back(size: int, ecc: str, tmp_path: Any, capsys: pytest.CaptureFixture) -> None:
+    url = _invitation_url_of_about(size)
+    assert size - 4 <= len(url) <= size
+    out_file = str(tmp_path / "long.png")
+    code, _, err = run(["oob", "qr", url, "--format", "png", "--ecc", ecc, "-o", out_file], capsys)
+    assert code == 0, err
+    if shutil.which("zbarimg") is None:
+        pytest.skip("zbarimg (Debian zbar-tools) is not installed")
+    assert _zbar(out_file) == url
+
+
+def test_qr_too_long_for_the_level(capsys: pytest.CaptureFixture) -> None:
+    code, _, err = run(["oob", "qr", _invitation_url_of_about(2048), "--ecc", "H"], capsys)
+    assert code == 2 and err.startswith("error:")
