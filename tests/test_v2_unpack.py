@@ -1,0 +1,215 @@
+"""DIDComm v2 unpack: every check with its precise error, crypto failures, layer order, re-wrapped forwards."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from refdidcomm import _json, errors, jwe, jws, v2
+from refdidcomm.encoding import b64url_decode, b64url_encode
+from refdidcomm.jwk import JWK
+from v2_helpers import message, resolver, secrets, seeded
+
+RES = resolver("python")
+ALICE = secrets("python", "alice")
+BOB = secrets("python", "bob")
+CHARLIE = secrets("python", "charlie")
+BOB_PUB = [k.public() for kid, k in BOB.items() if kid.startswith("did:example:bob#key-x25519-")]
+ALICE_X = ALICE["did:example:alice#key-x25519-1"]
+
+
+def _plain(**kw) -> bytes:
+    return message(**kw).to_json().encode()
+
+
+def _authcrypt(payload: bytes, sender: JWK = ALICE_X, rng=None) -> str:
+    return _json.dumps(jwe.encrypt(payload, BOB_PUB, sender=sender, rng=rng))
+
+
+def _anoncrypt(payload: bytes, rng=None) -> str:
+    return _json.dumps(jwe.encrypt(payload, BOB_PUB, rng=rng))
+
+
+def _field(exc_info) -> str:
+    return exc_info.value.field
+
+
+def test_authcrypt_sender_must_be_from() -> None:
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_authcrypt(_plain(from_="did:example:charlie")), secrets=BOB, resolver=RES)
+    assert _field(info) == "from" and "skid" in str(info.value)
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_authcrypt(_plain(from_=None)), secrets=BOB, resolver=RES)
+    assert _field(info) == "from"
+
+
+def test_authcrypt_skid_must_be_a_key_agreement_key() -> None:
+    # Alice's X25519 secret under the id of her Ed25519 authentication key.
+    sender = ALICE_X.with_kid("did:example:alice#key-1")
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_authcrypt(_plain(), sender=sender), secrets=BOB, resolver=RES)
+    assert _field(info) == "skid" and "keyAgreement" in str(info.value)
+    # A sender key that is not the one in the DID document: the ECDH-1PU KDF differs.
+    impostor = JWK.from_dict(dict(secrets("python", "charlie")["did:example:charlie#key-x25519-1"].to_dict(private=True),
+                                  kid="did:example:alice#key-x25519-1"))
+    with pytest.raises(errors.DecryptionError):
+        v2.unpack(_authcrypt(_plain(), sender=impostor), secrets=BOB, resolver=RES)
+
+
+def test_signer_must_be_from_and_an_authentication_key() -> None:
+    signed = _json.dumps(jws.sign(_plain(from_="did:example:charlie"), [ALICE["did:example:alice#key-1"]]))
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(signed, secrets=BOB, resolver=RES)
+    assert _field(info) == "from"
+    signed = _json.dumps(jws.sign(_plain(from_=None), [ALICE["did:example:alice#key-1"]]))
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(signed, secrets=BOB, resolver=RES)
+    assert _field(info) == "from"
+    not_auth = ALICE["did:example:alice#key-1"].with_kid("did:example:alice#key-x25519-1")
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_json.dumps(jws.sign(_plain(), [not_auth])), secrets=BOB, resolver=RES)
+    assert _field(info) == "kid"
+
+
+def test_signed_inside_authcrypt_must_match_sender() -> None:
+    inner = v2.pack_signed(message(from_="did:example:charlie"), "did:example:charlie", secrets=CHARLIE, resolver=RES).packed
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_authcrypt(inner.encode()), secrets=BOB, resolver=RES)
+    assert _field(info) == "from"
+
+
+def test_recipient_must_be_in_to() -> None:
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_anoncrypt(_plain(to=["did:example:charlie"])), secrets=BOB, resolver=RES)
+    assert _field(info) == "to"
+    # No to: each recipient may only assume it is the only one -- accepted.
+    assert v2.unpack(_anoncrypt(_plain(to=None)), secrets=BOB, resolver=RES).message.to is None
+
+
+def _mutate(packed: str, member: str) -> str:
+    obj = json.loads(packed)
+    raw = bytearray(b64url_decode(obj[member]))
+    raw[len(raw) // 2] ^= 0x01
+    obj[member] = b64url_encode(bytes(raw))
+    return _json.dumps(obj)
+
+
+@pytest.mark.parametrize("member", ["tag", "ciphertext", "iv"])
+@pytest.mark.parametrize("mode", ["anon", "auth"])
+def test_tampered_jwe_is_decryption_error(member: str, mode: str, backend) -> None:
+    packed = (_anoncrypt if mode == "anon" else _authcrypt)(_plain(), rng=seeded(b"t"))
+    with pytest.raises(errors.DecryptionError) as info:
+        v2.unpack(_mutate(packed, member), secrets=BOB, resolver=RES, backend=backend)
+    assert str(info.value) == "decryption failed"
+
+
+def test_wrong_recipient_secret_is_decryption_error(backend) -> None:
+    packed = _anoncrypt(_plain())
+    wrong = {kid: CHARLIE["did:example:charlie#key-x25519-1"].with_kid(kid) for kid in BOB if "x25519" in kid}
+    with pytest.raises(errors.DecryptionError):
+        v2.unpack(packed, secrets=wrong, resolver=RES, backend=backend)
+
+
+def test_tampered_signature_is_invalid_signature(backend) -> None:
+    packed = v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES, backend=backend).packed
+    obj = json.loads(packed)
+    sig = bytearray(b64url_decode(obj["signatures"][0]["signature"]))
+    sig[5] ^= 0x80
+    obj["signatures"][0]["signature"] = b64url_encode(bytes(sig))
+    with pytest.raises(errors.InvalidSignature):
+        v2.unpack(obj, secrets=BOB, resolver=RES, backend=backend)
+    # ... also when it arrives inside an encryption.
+    with pytest.raises(errors.InvalidSignature):
+        v2.unpack(_authcrypt(_json.dumps_bytes(obj)), secrets=BOB, resolver=RES, backend=backend)
+
+
+def test_flattened_jws_is_accepted(backend) -> None:
+    """'Either the General or Flattened form of a JWS is valid. Message recipients MUST be able to process both.'"""
+    general = json.loads(v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES, backend=backend).packed)
+    flattened = dict(general["signatures"][0], payload=general["payload"])
+    result = v2.unpack(flattened, secrets=BOB, resolver=RES, backend=backend)
+    assert result.message == message() and result.metadata.sign_from == "did:example:alice#key-1"
+
+
+def test_signed_typ_is_checked() -> None:
+    from refdidcomm import _rfc7515
+
+    signed = _rfc7515.sign_general(_plain(), [ALICE["did:example:alice#key-1"]], typ="application/didcomm-plain+json")
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(signed, secrets=BOB, resolver=RES)
+    assert _field(info) == "signatures[0].protected.typ"
+    # "the application/ prefix MAY be omitted"
+    signed = _rfc7515.sign_general(_plain(), [ALICE["did:example:alice#key-1"]], typ="didcomm-signed+json")
+    assert v2.unpack(signed, secrets=BOB, resolver=RES).metadata.non_repudiation
+
+
+def test_layer_order() -> None:
+    anon = _anoncrypt(_plain())
+    # An anoncrypt JWE inside authcrypt, and inside a signature, and anoncrypt in anoncrypt.
+    with pytest.raises(errors.MalformedMessage, match="nested"):
+        v2.unpack(_authcrypt(anon.encode()), secrets=BOB, resolver=RES)
+    signed_jwe = _json.dumps(jws.sign(anon.encode(), [ALICE["did:example:alice#key-1"]]))
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(signed_jwe, secrets=BOB, resolver=RES)
+    assert _field(info) == "payload"
+    with pytest.raises(errors.MalformedMessage, match="anoncrypt nested"):
+        v2.unpack(_anoncrypt(anon.encode()), secrets=BOB, resolver=RES)
+    signed = v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES).packed
+    double = _json.dumps(jws.sign(signed.encode(), [ALICE["did:example:alice#key-1"]]))
+    with pytest.raises(errors.MalformedMessage):
+        v2.unpack(double, secrets=BOB, resolver=RES)
+
+
+@pytest.mark.parametrize("packed,field", [
+    ("[]", "message"),
+    ('"x"', "message"),
+    ("{", "message"),
+    (b"\xff", "message"),
+    ('{"id":"1","id":"2","type":"t","body":{}}', "message"),
+])
+def test_not_a_message(packed, field) -> None:
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(packed, secrets=BOB, resolver=RES)
+    assert _field(info) == field
+
+
+def test_decrypted_content_must_be_json() -> None:
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_anoncrypt(b"not json"), secrets=BOB, resolver=RES)
+    assert _field(info) == "ciphertext"
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_anoncrypt(b"\xff\xfe"), secrets=BOB, resolver=RES)
+    assert _field(info) == "ciphertext"
+
+
+def test_usage_errors() -> None:
+    with pytest.raises(errors.UsageError):
+        v2.unpack(42, secrets=BOB, resolver=RES)  # type: ignore[arg-type]
+    with pytest.raises(errors.UsageError):
+        v2.unpack(_anoncrypt(_plain()), secrets=42, resolver=RES)  # type: ignore[arg-type]
+    with pytest.raises(errors.UsageError):
+        v2.unpack(_authcrypt(_plain()), secrets=BOB, resolver="nope")  # type: ignore[arg-type]
+
+
+def _forward_to_bob(inner: str, rng=None) -> str:
+    fwd = v2.Message(id="f1", type=v2.FORWARD_TYPE, body={"next": "did:example:bob"},
+                     attachments=[{"data": {"json": json.loads(inner)}}])
+    return _anoncrypt(fwd.to_json().encode(), rng=rng)
+
+
+def test_re_wrapped_in_forward(backend) -> None:
+    inner = v2.pack_encrypted(message(), "did:example:bob", frm="did:example:alice", forward=False, secrets=ALICE,
+                              resolver=RES, rng=seeded(b"i"), backend=backend).packed
+    outer = _forward_to_bob(inner, rng=seeded(b"o"))
+    result = v2.unpack(outer, secrets=BOB, resolver=RES, backend=backend)
+    assert result.message == message()
+    meta = result.metadata
+    assert meta.re_wrapped_in_forward and meta.authenticated and meta.encrypted_from == "did:example:alice#key-x25519-1"
+    plain = v2.unpack(outer, secrets=BOB, resolver=RES, backend=backend, unwrap_re_wrapping_forward=False)
+    assert plain.message.type == v2.FORWARD_TYPE and not plain.metadata.re_wrapped_in_forward
+    assert plain.metadata.anonymous_sender
+    # A forward whose attachment is for someone else is returned as is (a mediator's job).
+    for_charlie = _json.dumps(jwe.encrypt(_plain(to=["did:example:charlie"]), [CHARLIE["did:example:charlie#key-x25519-1"].public()]))
+    result = v2.unpack(_forward_to_bob(for_charlie), secrets=BOB, resolver=RES, backend=backend)
+    assert result.message.type == v2.FORWARD_TYPE and not result.metadata.re_wrapped_in_forward
