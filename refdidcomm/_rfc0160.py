@@ -35,7 +35,7 @@ from ._rfc0434 import (
     Endpoint,
     Resolve,
     UnsupportedInvitationVersion,
-    _mediator_hop,
+    resolve_mediator,
     check_did,
     check_key_reference,
     endpoints_of_did,
@@ -209,7 +209,7 @@ def service_endpoints(
         accept = None
         if uri.startswith("did:"):
             try:
-                uri, extra, accept = _mediator_hop(uri, resolve, "serviceEndpoint")
+                uri, extra, accept = resolve_mediator(uri, resolve, "serviceEndpoint")
             except MalformedInvitation as exc:
                 raise MalformedInvitation(f"no usable service: {exc.reason}", "serviceEndpoint") from None
             routing = routing + extra

@@ -88,6 +88,7 @@ __all__ = [
     "check_key_reference",
     "normalize_key",
     "endpoints_of_did",
+    "resolve_mediator",
     "service_endpoints",
     "new_id",
 ]
@@ -710,7 +711,7 @@ def _resolve(resolve: Optional[Resolve], did_text: str, where: str) -> Any:
         raise MalformedInvitation(f"cannot resolve {did_text}: {exc.reason}", where) from None
 
 
-def _mediator_hop(uri: str, resolve: Optional[Resolve], where: str) -> Tuple[str, Tuple[str, ...], Optional[Tuple[str, ...]]]:
+def resolve_mediator(uri: str, resolve: Optional[Resolve], where: str) -> Tuple[str, Tuple[str, ...], Optional[Tuple[str, ...]]]:
     """Resolve an endpoint that is itself a DID: (its URI, routing keys to append, its accept).
 
     RFC 0434 §Service Endpoint (and RFC 0160 §Agency Endpoint): "If the
@@ -760,7 +761,7 @@ def endpoints_of_did(did_text: str, *, resolve: Optional[Resolve] = None, where:
             continue
         uri, routing, accept = ep.uri, ep.routing_keys, ep.accept
         if uri.startswith("did:"):
-            uri, extra, mediator_accept = _mediator_hop(uri, resolve, where)
+            uri, extra, mediator_accept = resolve_mediator(uri, resolve, where)
             routing = routing + extra
             accept = accept if accept is not None else mediator_accept
         out.append(Endpoint(uri, recipients, routing, accept, did_text))
@@ -800,7 +801,7 @@ def service_endpoints(
             elif isinstance(service, InlineService):
                 uri, routing, accept = service.service_endpoint, service.routing_keys, service.accept
                 if uri.startswith("did:"):
-                    uri, extra, mediator_accept = _mediator_hop(uri, resolve, where + ".serviceEndpoint")
+                    uri, extra, mediator_accept = resolve_mediator(uri, resolve, where + ".serviceEndpoint")
                     routing = routing + extra
                     accept = accept if accept is not None else mediator_accept
                 out.append(Endpoint(uri, service.recipient_keys, routing, accept, "inline"))

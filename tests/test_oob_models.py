@@ -11,7 +11,7 @@ from typing import Any, Dict
 import pytest
 
 from refdidcomm import oob
-from refdidcomm._rfc0434 import Attachment, InlineService, OtherService, parse_attachment
+from refdidcomm._rfc0434 import InlineService, OtherService, parse_attachment
 from refdidcomm.encoding import multibase_encode
 from refdidcomm.errors import MalformedInvitation, MalformedMessage, UsageError
 
