@@ -213,3 +213,53 @@ def test_re_wrapped_in_forward(backend) -> None:
     for_charlie = _json.dumps(jwe.encrypt(_plain(to=["did:example:charlie"]), [CHARLIE["did:example:charlie#key-x25519-1"].public()]))
     result = v2.unpack(_forward_to_bob(for_charlie), secrets=BOB, resolver=RES, backend=backend)
     assert result.message.type == v2.FORWARD_TYPE and not result.metadata.re_wrapped_in_forward
+
+
+def test_random_mutations_raise_only_refdidcomm_errors() -> None:
+    """Seeded structural mutations of every form: never a bare KeyError/TypeError/IndexError."""
+    import random
+
+    rnd = random.Random(2026)
+    values = [None, 1, -1, 1.5, True, "", "x", [], {}, [1], {"a": 1}, "did:example:bob", "eyJ9", "AAAA"]
+
+    def mutate(o):
+        if isinstance(o, dict) and o:
+            k = rnd.choice(list(o))
+            r = rnd.random()
+            if r < 0.3:
+                del o[k]
+            elif r < 0.6:
+                o[k] = rnd.choice(values)
+            else:
+                o[k] = mutate(o[k])
+            return o
+        if isinstance(o, list) and o:
+            i = rnd.randrange(len(o))
+            o[i] = mutate(o[i])
+            return o
+        if isinstance(o, str) and len(o) > 2 and rnd.random() < 0.5:
+            i = rnd.randrange(len(o))
+            return o[:i] + rnd.choice("A_-x.") + o[i + 1:]
+        return rnd.choice(values)
+
+    token = v2.sign_from_prior({"iss": "did:example:charlie", "sub": "did:example:alice"}, secrets=CHARLIE, resolver=RES)
+    plains = [message(from_prior=token, attachments=[{"id": "a", "data": {"links": ["x"], "hash": "h"}}]).to_dict(),
+              json.loads(v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES).packed)]
+    outers = [v2.pack_encrypted(message(), "did:example:bob", frm="did:example:alice", protect_sender=True,
+                                sign_from="did:example:alice", forward=False, secrets=ALICE, resolver=RES).packed,
+              _anoncrypt(_plain())]
+    for _ in range(150):
+        mutated = mutate(json.loads(json.dumps(rnd.choice(plains))))
+        try:
+            payload = _json.dumps_bytes(mutated)
+        except errors.UsageError:
+            continue
+        for packed in (_anoncrypt(payload), _authcrypt(payload), payload):
+            try:
+                v2.unpack(packed, secrets=BOB, resolver=RES)
+            except errors.RefDIDCommError:
+                pass
+        try:
+            v2.unpack(mutate(json.loads(rnd.choice(outers))), secrets=BOB, resolver=RES)
+        except errors.RefDIDCommError:
+            pass
