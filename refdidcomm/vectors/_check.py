@@ -1,0 +1,697 @@
+"""``vectors check``: run every case of a vector file on a crypto backend.
+
+A file is recognised by its header's ``schema`` (generated files) or, for
+the project's hand-made files, its ``name``. Each known schema has one
+runner here; a file whose schema is not known is reported as an
+*unsupported file* -- never as passing.
+
+The rules every runner applies (vectors/README.md):
+
+* ``result: valid`` (and ``acceptable``): the operation succeeds and gives
+  the recorded outputs; where the file records the randomness used
+  (``rng_draws``, or the ``seed`` construction of ``jose_jwe.json``), the
+  producing operation is re-run with it and must give the same bytes.
+* ``result: invalid``: the operation raises the refdidcomm error class named
+  in ``error`` (a subclass counts), or, for a predicate such as signature
+  verification without ``error``, answers false. Extra expectations
+  (``field``, ``expected_message``) are checked when present.
+
+A case passes, fails (with the reason) or is skipped (with the reason: e.g.
+the 1,000,000-iteration X25519 case unless ``slow=True``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import struct
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from .. import crypto, did, errors, jwe, jwk, jws, oob, v1
+from .._json import loads
+from ..encoding import b64url_decode
+from ..errors import RefDIDCommError, UsageError
+
+__all__ = ["CaseResult", "FileReport", "check_file", "check_document", "known_schemas", "error_class"]
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class CaseResult:
+    """The outcome of one case on one backend: ``status`` is pass, fail or skip."""
+
+    tc_id: Any
+    backend: str
+    status: str
+    detail: str = ""
+
+
+@dataclasses.dataclass
+class FileReport:
+    """Everything ``check`` found in one file."""
+
+    path: str
+    schema: Optional[str]
+    supported: bool
+    results: List[CaseResult]
+    problem: str = ""
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.results if r.status == "fail")
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for r in self.results if r.status == "pass")
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.results if r.status == "skip")
+
+    @property
+    def ok(self) -> bool:
+        return self.supported and not self.problem and self.failed == 0
+
+
+class _Fail(Exception):
+    """A case did not give what the file records (internal to the checker)."""
+
+
+class _Skip(Exception):
+    """A case is not run, with the reason (internal to the checker)."""
+
+
+def _error_classes() -> Dict[str, type]:
+    names: Dict[str, type] = {}
+    for module in (errors, jwk, did, oob, v1, jws, jwe):
+        for name in dir(module):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and issubclass(obj, RefDIDCommError):
+                names.setdefault(name, obj)
+    return names
+
+
+_ERRORS = _error_classes()
+
+
+def error_class(name: str) -> type:
+    """The refdidcomm error class a vector names in ``error``.
+
+    Raises:
+        UsageError: no such class.
+    """
+    if name not in _ERRORS:
+        raise UsageError(f"unknown error class {name!r}")
+    return _ERRORS[name]
+
+
+def _expect(case: Mapping[str, Any], thunk: Callable[[], Any]) -> None:
+    """Run an operation that must raise the case's ``error`` (checking ``field``, ``expected_message``)."""
+    name = case.get("error")
+    if not isinstance(name, str):
+        raise _Fail("invalid case without an 'error' class")
+    wanted = error_class(name)
+    try:
+        got = thunk()
+    except RefDIDCommError as exc:
+        if not isinstance(exc, wanted):
+            raise _Fail(f"expected {name}, got {type(exc).__name__}: {exc}") from None
+        if "field" in case and getattr(exc, "field", None) != case["field"]:
+            raise _Fail(f"expected field {case['field']!r}, got {getattr(exc, 'field', None)!r}") from None
+        if "expected_message" in case and getattr(exc, "reason", None) != case["expected_message"]:
+            raise _Fail(f"expected reason {case['expected_message']!r}, got {getattr(exc, 'reason', str(exc))!r}") from None
+        if "reason" in case and isinstance(case["reason"], str) and case["reason"] not in str(exc):
+            raise _Fail(f"expected a message containing {case['reason']!r}, got {str(exc)!r}") from None
+        return
+    raise _Fail(f"expected {name}, but the operation succeeded (returned {type(got).__name__})")
+
+
+def _eq(what: str, got: Any, want: Any) -> None:
+    if got != want:
+        g, w = repr(got), repr(want)
+        raise _Fail(f"{what}: got {g[:120]}, expected {w[:120]}")
+
+
+def _h(text: str) -> bytes:
+    return bytes.fromhex(text)
+
+
+def replay(draws: Iterable[str]) -> Callable[[int], bytes]:
+    """An rng that returns the recorded draws (hex) in order, checking each size."""
+    pending = [bytes.fromhex(d) for d in draws]
+
+    def rng(n: int) -> bytes:
+        if not pending:
+            raise _Fail(f"the operation drew more randomness than recorded (rng({n}))")
+        out = pending.pop(0)
+        if len(out) != n:
+            raise _Fail(f"recorded draw of {len(out)} bytes, but rng({n}) was called")
+        return out
+
+    rng.pending = pending  # type: ignore[attr-defined]
+    return rng
+
+
+def _all_drawn(rng: Callable[[int], bytes]) -> None:
+    left = getattr(rng, "pending")
+    if left:
+        raise _Fail(f"{len(left)} recorded draws were not used")
+
+
+Runner = Callable[[Dict[str, Any], Dict[str, Any], crypto.Backend, "_Options"], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Options:
+    slow: bool = False
+
+
+# ---------------------------------------------------------------------------
+# Crypto primitives
+# ---------------------------------------------------------------------------
+
+
+def _x25519(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    kind = case.get("kind", "function")
+    if kind == "function":
+        if case["result"] == "invalid":
+            _expect(case, lambda: be.x25519(_h(case["private"]), _h(case["public"])))
+            return
+        _eq("shared", be.x25519(_h(case["private"]), _h(case["public"])).hex(), case["shared"])
+        if "private_public" in case:
+            _eq("public key", be.x25519_public_key(_h(case["private"])).hex(), case["private_public"])
+    elif kind == "dh":
+        a, b = _h(case["alice_private"]), _h(case["bob_private"])
+        _eq("alice public", be.x25519_public_key(a).hex(), case["alice_public"])
+        _eq("bob public", be.x25519_public_key(b).hex(), case["bob_public"])
+        _eq("shared (alice)", be.x25519(a, _h(case["bob_public"])).hex(), case["shared"])
+        _eq("shared (bob)", be.x25519(b, _h(case["alice_public"])).hex(), case["shared"])
+    elif kind == "iterated":
+        if "Slow" in case.get("flags", ()) and not opt.slow:
+            raise _Skip("slow (1,000,000 iterations): use --slow")
+        k = u = _h(case["k"])
+        for _ in range(case["iterations"]):
+            k, u = be.x25519(k, u), k
+        _eq("k", k.hex(), case["result_k"])
+    else:
+        raise _Fail(f"unknown kind {kind!r}")
+
+
+def _ed25519(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    pk, msg, sig = _h(case["public"]), _h(case["msg"]), _h(case["sig"])
+    if "secret" in case:
+        _eq("public key", be.ed25519_public_key(_h(case["secret"])).hex(), case["public"])
+        if case["result"] == "valid":
+            _eq("signature", be.ed25519_sign(_h(case["secret"]), msg).hex(), case["sig"])
+    if case["result"] == "invalid" and "error" in case:
+        _expect(case, lambda: be.ed25519_verify(pk, msg, sig))
+        return
+    _eq("verify", be.ed25519_verify(pk, msg, sig), case["result"] == "valid")
+
+
+def _aead(encrypt: Callable[..., bytes], decrypt: Callable[..., bytes], case: Dict[str, Any]) -> None:
+    key, nonce, aad = _h(case["key"]), _h(case["nonce"]), _h(case.get("aad", ""))
+    sealed = _h(case["ciphertext"]) + _h(case["tag"])
+    if case["result"] == "invalid":
+        _expect(case, lambda: decrypt(key, nonce, sealed, aad))
+        return
+    _eq("sealed", encrypt(key, nonce, _h(case["plaintext"]), aad).hex(), sealed.hex())
+    _eq("opened", decrypt(key, nonce, sealed, aad).hex(), case["plaintext"])
+
+
+def _rfc8439(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _rfc8439
+
+    p = case["primitive"]
+    if p == "aead":
+        _aead(be.chacha20poly1305_encrypt, be.chacha20poly1305_decrypt, case)
+    elif p == "quarter_round":
+        a, b, c, d = (int(w, 16) for w in case["input"])
+        _eq("output", _rfc8439.quarter_round(a, b, c, d), tuple(int(w, 16) for w in case["output"]))
+    elif p == "qround_state":
+        state = [int(w, 16) for w in case["state_in"]]
+        _rfc8439.qround(state, *case["indices"])
+        _eq("state", state, [int(w, 16) for w in case["state_out"]])
+    elif p == "chacha20_block":
+        _eq("block", _rfc8439.chacha20_block(_h(case["key"]), case["counter"], _h(case["nonce"])).hex(), case["block"])
+    elif p == "chacha20":
+        got = _rfc8439.chacha20_encrypt(_h(case["key"]), case["counter"], _h(case["nonce"]), _h(case["plaintext"]))
+        _eq("ciphertext", got.hex(), case["ciphertext"])
+    elif p == "poly1305":
+        _eq("tag", _rfc8439.poly1305_mac(_h(case["msg"]), _h(case["key"])).hex(), case["tag"])
+    elif p == "poly1305_key_gen":
+        _eq("otk", _rfc8439.poly1305_key_gen(_h(case["key"]), _h(case["nonce"])).hex(), case["otk"])
+    else:
+        raise _Fail(f"unknown primitive {p!r}")
+
+
+def _xchacha(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _xchacha
+
+    p = case["primitive"]
+    if p == "aead":
+        _aead(be.xchacha20poly1305_encrypt, be.xchacha20poly1305_decrypt, case)
+    elif p == "hchacha20":
+        _eq("subkey", _xchacha.hchacha20(_h(case["key"]), _h(case["nonce"])).hex(), case["subkey"])
+    elif p == "xchacha20":
+        got = _xchacha.xchacha20_encrypt(_h(case["key"]), _h(case["nonce"]), _h(case["plaintext"]), case["counter"])
+        _eq("ciphertext", got.hex(), case["ciphertext"])
+    else:
+        raise _Fail(f"unknown primitive {p!r}")
+
+
+def _nacl_box(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _salsa20
+
+    op = case["op"]
+    if op == "salsa20_expansion":
+        _eq("out", _salsa20.salsa20_expansion(_h(case["k"]), _h(case["n"])).hex(), case["out"])
+    elif op == "hsalsa20":
+        _eq("out", _salsa20.hsalsa20(_h(case["k"]), _h(case["n"])).hex(), case["out"])
+    elif op == "box":
+        msg, nonce = _h(case["msg"]), _h(case["nonce"])
+        if case["result"] == "invalid":
+            _expect(case, lambda: be.box(msg, nonce, _h(case["recipient_pk"]), _h(case["sender_sk"])))
+            return
+        _eq("sender pk", be.x25519_public_key(_h(case["sender_sk"])).hex(), case["sender_pk"])
+        _eq("recipient pk", be.x25519_public_key(_h(case["recipient_sk"])).hex(), case["recipient_pk"])
+        _eq("ct", be.box(msg, nonce, _h(case["recipient_pk"]), _h(case["sender_sk"])).hex(), case["ct"])
+        _eq("opened", be.box_open(_h(case["ct"]), nonce, _h(case["sender_pk"]), _h(case["recipient_sk"])).hex(), case["msg"])
+    elif op == "box_open":
+        _expect(case, lambda: be.box_open(_h(case["ct"]), _h(case["nonce"]), _h(case["sender_pk"]), _h(case["recipient_sk"])))
+    elif op == "seal":
+        msg, pk, esk = _h(case["msg"]), _h(case["recipient_pk"]), _h(case["esk"])
+        if case["result"] == "invalid":
+            _expect(case, lambda: be.box_seal(msg, pk, rng=lambda n: esk))
+            return
+        _eq("epk", be.x25519_public_key(esk).hex(), case["epk"])
+        _eq("ct", be.box_seal(msg, pk, rng=lambda n: esk).hex(), case["ct"])
+        _eq("opened", be.box_seal_open(_h(case["ct"]), pk, _h(case["recipient_sk"])).hex(), case["msg"])
+    elif op == "seal_open":
+        _expect(case, lambda: be.box_seal_open(_h(case["ct"]), _h(case["recipient_pk"]), _h(case["recipient_sk"])))
+    else:
+        raise _Fail(f"unknown op {op!r}")
+
+
+def _aes_gcm(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    key, iv, aad = _h(case["key"]), _h(case["iv"]), _h(case["aad"])
+    sealed = _h(case["ct"] + case["tag"])
+    if case["result"] == "invalid":
+        _expect(case, lambda: be.aes_gcm_decrypt(key, iv, sealed, aad))
+        return
+    _eq("sealed", be.aes_gcm_encrypt(key, iv, _h(case["msg"]), aad).hex(), sealed.hex())
+    _eq("opened", be.aes_gcm_decrypt(key, iv, sealed, aad).hex(), case["msg"])
+
+
+def _cbc(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _sp800_38a
+
+    key, iv = _h(case["key"]), _h(case["iv"])
+    if case["mode"] == "raw":
+        if case["direction"] == "encrypt":
+            _eq("ciphertext", _sp800_38a.cbc_encrypt_raw(key, iv, _h(case["plaintext"])).hex(), case["ciphertext"])
+        else:
+            _eq("plaintext", _sp800_38a.cbc_decrypt_raw(key, iv, _h(case["ciphertext"])).hex(), case["plaintext"])
+        return
+    if case["result"] == "invalid":
+        _expect(case, lambda: be.aes_cbc_decrypt(key, iv, _h(case["ciphertext"])))
+        return
+    _eq("ciphertext", be.aes_cbc_encrypt(key, iv, _h(case["plaintext"])).hex(), case["ciphertext"])
+    _eq("plaintext", be.aes_cbc_decrypt(key, iv, _h(case["ciphertext"])).hex(), case["plaintext"])
+
+
+def _keywrap(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    kek, wrapped = _h(case["kek"]), _h(case["wrapped"])
+    if case["result"] == "invalid":
+        _expect(case, lambda: be.aes_key_unwrap(kek, wrapped))
+        return
+    _eq("wrapped", be.aes_key_wrap(kek, _h(case["key"])).hex(), case["wrapped"])
+    _eq("unwrapped", be.aes_key_unwrap(kek, wrapped).hex(), case["key"])
+
+
+def _fips197(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _fips197
+
+    w = _fips197.expand_key(_h(case["key"]))
+    if case["operation"] == "block":
+        _eq("ciphertext", _fips197.cipher(_h(case["plaintext"]), w).hex(), case["ciphertext"])
+        _eq("plaintext", _fips197.inv_cipher(_h(case["ciphertext"]), w).hex(), case["plaintext"])
+    elif case["operation"] == "key_expansion":
+        nr = len(w) // 4 - 1
+        _eq("last round key", struct.pack(">4I", *w[4 * nr :]).hex(), case["last_round_key"])
+    else:
+        raise _Fail(f"unknown operation {case['operation']!r}")
+
+
+def _cbc_hmac(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _jose_algorithms, _rfc7518
+
+    args = (_h(case["key"]), _h(case["iv"]))
+    if case["result"] == "invalid":
+        _expect(case, lambda: _rfc7518.cbc_hmac_decrypt(*args, _h(case["ciphertext"]), _h(case["tag"]), _h(case["aad"]), backend=be))
+        return
+    enc = _jose_algorithms.content_encryption_algorithm(case["enc"])
+    ct, tag = enc.encrypt(*args, _h(case["plaintext"]), _h(case["aad"]), backend=be)
+    _eq("ciphertext", ct.hex(), case["ciphertext"])
+    _eq("tag", tag.hex(), case["tag"])
+    _eq("plaintext", enc.decrypt(*args, ct, tag, _h(case["aad"]), backend=be).hex(), case["plaintext"])
+
+
+def _jose_ecdh(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _rfc7518
+
+    def run() -> bytes:
+        return _rfc7518.ecdh_shared_secret(jwk.JWK.from_dict(case["private_jwk"]), jwk.JWK.from_dict(case["public_jwk"]), backend=be)
+
+    if case["result"] == "invalid":
+        _expect(case, run)
+        return
+    _eq("z", run().hex(), case["z"])
+
+
+# ---------------------------------------------------------------------------
+# JOSE
+# ---------------------------------------------------------------------------
+
+
+def _jose_jwk(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    if case["result"] == "invalid":
+        _expect(case, lambda: jwk.JWK.from_dict(case["jwk"]))
+        return
+    key = jwk.JWK.from_dict(case["jwk"])
+    _eq("public JWK", key.to_dict(), case["public_jwk"])
+    if "expected_kid" in case:
+        _eq("kid", key.kid, case["expected_kid"])
+    if "thumbprint_b64u" in case:
+        _eq("thumbprint", key.thumbprint(), case["thumbprint_b64u"])
+    if "seed_rng_draws" in case:
+        rng = replay(case["seed_rng_draws"])
+        made = jwk.generate(key.crv, rng=rng, kid=key.kid, backend=be)
+        _all_drawn(rng)
+        _eq("generated private JWK", made.to_dict(private=True), case["jwk"])
+
+
+def _jws_keys(case: Dict[str, Any]) -> Any:
+    if case.get("single_key"):
+        return jwk.JWK.from_dict(case["public_jwk"])
+    return {kid: jwk.JWK.from_dict(j).with_kid(kid) for kid, j in case["public_jwks"].items()}
+
+
+def _jose_jws(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    verify = jws.verify_compact if case["serialization"] == "compact" else jws.verify
+    if case["result"] == "invalid":
+        _expect(case, lambda: verify(case["jws"], _jws_keys(case), backend=be))
+        return
+    result = verify(case["jws"], _jws_keys(case), backend=be)
+    if "payload_utf8" in case:
+        _eq("payload", result.payload, case["payload_utf8"].encode("utf-8"))
+    if "expected_kids" in case:
+        _eq("kids", list(result.kids), case["expected_kids"])
+    if case["result"] == "acceptable":
+        _expect({"error": case["strict_error"]}, lambda: verify(case["jws"], _jws_keys(case), strict=True, backend=be))
+    if "private_jwks" in case:  # generated: signing is deterministic and must reproduce the JWS
+        signers = [jwk.JWK.from_dict(case["private_jwks"][k]) for k in case["signer_kids"]]
+        if case["serialization"] == "compact":
+            _eq("jws", jws.sign_compact(case["payload_utf8"].encode("utf-8"), signers[0], typ=case.get("typ"), backend=be), case["jws"])
+        else:
+            _eq("jws", jws.sign(case["payload_utf8"].encode("utf-8"), signers, typ=case.get("typ"), backend=be), case["jws"])
+
+
+def _shake_rng(seed: bytes) -> Callable[[int], bytes]:
+    """jose_jwe.json's rng: call i returns SHAKE-256(seed || i as 8 bytes)[0:n]."""
+    counter = [0]
+
+    def rng(n: int) -> bytes:
+        out = hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
+        counter[0] += 1
+        return out
+
+    return rng
+
+
+def _jwe_decrypt(case: Dict[str, Any], be: crypto.Backend, keys: Optional[Dict[str, jwk.JWK]] = None) -> jwe.DecryptedJWE:
+    if keys is None:
+        keys = {kid: jwk.JWK.from_dict(j).with_kid(kid) for kid, j in case["recipient_private_jwks"].items()}
+    sender: Any = None
+    if "sender_public_jwk" in case:
+        sender = jwk.JWK.from_dict(case["sender_public_jwk"])
+    elif "sender_public_jwks" in case:
+        sender = {kid: jwk.JWK.from_dict(j).with_kid(kid) for kid, j in case["sender_public_jwks"].items()}
+    return jwe.decrypt(case["jwe"], keys, sender_key_resolver=sender, didcomm=case.get("didcomm", True), backend=be)
+
+
+def _plaintext(case: Dict[str, Any]) -> bytes:
+    return _h(case["plaintext"]) if "plaintext" in case else case["plaintext_utf8"].encode("utf-8")
+
+
+def _jose_jwe(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    if case["result"] == "invalid":
+        _expect(case, lambda: _jwe_decrypt(case, be))
+        return
+    keys = {kid: jwk.JWK.from_dict(j).with_kid(kid) for kid, j in case["recipient_private_jwks"].items()}
+    for kid in keys:
+        got = _jwe_decrypt(case, be, {kid: keys[kid]})
+        _eq("plaintext", got.plaintext, _plaintext(case))
+        _eq("recipient kid", got.recipient_kid, kid)
+        if "expected_sender_kid" in case:
+            _eq("sender kid", got.sender_kid, case["expected_sender_kid"])
+        if "alg" in case:
+            _eq("alg/enc", (got.alg, got.enc), (case["alg"], case["enc"]))
+    if "expected_recipient_kid" in case:
+        _eq("recipient kid", _jwe_decrypt(case, be).recipient_kid, case["expected_recipient_kid"])
+    if "seed" in case or "rng_draws" in case:
+        rng = _shake_rng(_h(case["seed"])) if "seed" in case else replay(case["rng_draws"])
+        recipients = [jwk.JWK.from_dict(j) for j in case["recipients_public_jwks"]]
+        sender = jwk.JWK.from_dict(case["sender_private_jwk"]) if "sender_private_jwk" in case else None
+        out = jwe.encrypt(_plaintext(case), recipients, alg=case["alg"], enc=case["enc"], sender=sender, rng=rng, backend=be)
+        if "rng_draws" in case:
+            _all_drawn(rng)
+        _eq("jwe (re-encrypted with the recorded randomness)", out, case["jwe"])
+
+
+# ---------------------------------------------------------------------------
+# DIDComm v1
+# ---------------------------------------------------------------------------
+
+
+def _v1_seed(doc: Dict[str, Any], name: str) -> bytes:
+    keys = doc.get("keys")
+    if not isinstance(keys, dict) or name not in keys:
+        raise _Fail(f"key {name!r} is not in the file's 'keys'")
+    return _h(keys[name]["seed"])
+
+
+def _v1_envelopes(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    open_as = case["open_as"]
+    names = open_as if isinstance(open_as, list) else [open_as]
+    if case["result"] == "invalid":
+        _expect(case, lambda: v1.unpack(case["envelope_utf8"], _v1_seed(doc, names[0]), backend=be))
+        return
+    keys = doc["keys"]
+    for name in names:
+        got = v1.unpack(case["envelope_utf8"], _v1_seed(doc, name), backend=be)
+        _eq("message", got.message, case["message_utf8"].encode("utf-8"))
+        _eq("recipient verkey", got.recipient_verkey, keys[name]["verkey_b58"])
+        sender = case.get("sender")
+        _eq("sender verkey", got.sender_verkey, keys[sender]["verkey_b58"] if sender else None)
+    # Re-pack only what refdidcomm produced (other producers' layouts differ by design).
+    if "rng_draws" in case and "recipients" in case and str(case.get("producer", "refdidcomm")).startswith("refdidcomm"):
+        rng = replay(case["rng_draws"])
+        sender_seed = _v1_seed(doc, case["sender"]) if case.get("sender") else None
+        out = v1.pack(case["message_utf8"].encode("utf-8"), [keys[n]["verkey_b58"] for n in case["recipients"]], sender_seed, backend=be, rng=rng)
+        _all_drawn(rng)
+        _eq("envelope (re-packed with the recorded randomness)", out.decode("utf-8"), case["envelope_utf8"])
+
+
+def _v1_forward(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    keys = doc["keys"]
+    if case["result"] == "invalid":
+        _expect(case, lambda: v1.unwrap_forward(case["envelope_utf8"], _v1_seed(doc, case["open_as"]), backend=be))
+        return
+    if "hops" in case:
+        sender_seed = _v1_seed(doc, case["sender"]) if case.get("sender") else None
+        recipient = keys[case["recipient"]]["verkey_b58"]
+        rng = replay(case["rng_draws_inner"])
+        inner = v1.pack(case["message_utf8"].encode("utf-8"), [recipient], sender_seed, backend=be, rng=rng)
+        _all_drawn(rng)
+        _eq("inner envelope", inner.decode("utf-8"), case["inner_envelope_utf8"])
+        rng = replay(case["rng_draws_wrap"])
+        outer = v1.wrap_forward(inner, recipient, [k["value"] for k in case["routing_keys"]], backend=be, rng=rng)
+        _all_drawn(rng)
+        _eq("envelope", outer.decode("utf-8"), case["envelope_utf8"])
+        envelope: Any = case["envelope_utf8"]
+        for hop in case["hops"]:
+            got = v1.unwrap_forward(envelope, _v1_seed(doc, hop["open_as"]), backend=be)
+            _eq("to", got.to, hop["to"])
+            _eq("message id", got.message_id, hop["message_id"])
+            _eq("msg", got.msg.decode("utf-8"), hop["msg_utf8"])
+            envelope = got.msg
+        final = v1.unpack(envelope, _v1_seed(doc, case["recipient"]), backend=be)
+        _eq("message", final.message, case["message_utf8"].encode("utf-8"))
+        return
+    got = v1.unwrap_forward(case["envelope_utf8"], _v1_seed(doc, case["open_as"]), backend=be)
+    _eq("to", got.to, case["expected"]["to"])
+    _eq("message id", got.message_id, case["expected"]["message_id"])
+    _eq("msg", got.msg.decode("utf-8"), case["expected"]["msg_utf8"])
+
+
+# ---------------------------------------------------------------------------
+# Out-of-band invitations
+# ---------------------------------------------------------------------------
+
+
+def _oob_fetcher(responses: List[Dict[str, Any]]) -> Callable[[str, Mapping[str, str]], Tuple[int, Dict[str, str], bytes]]:
+    by_url = {r["url"]: r for r in responses}
+
+    def fetch(url: str, headers: Mapping[str, str]) -> Tuple[int, Dict[str, str], bytes]:
+        if url not in by_url:
+            raise _Fail(f"the decoder fetched {url!r}, which the case does not simulate")
+        r = by_url[url]
+        return r["status"], r["headers"], r["body_utf8"].encode("utf-8")
+
+    return fetch
+
+
+def _oob_invitations(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    fetch = _oob_fetcher(case["fetch"]) if "fetch" in case else None
+    if case["result"] == "invalid":
+        _expect(case, lambda: oob.decode(case["input"], fetch=fetch))
+        return
+    decoded = oob.decode(case["input"], fetch=fetch)
+    _eq("kind", decoded.kind, case["kind"])
+    _eq("parameter", decoded.parameter, case["parameter"])
+    _eq("tolerated", list(decoded.tolerated), case["tolerated"])
+    _eq("data", decoded.data, case["data_utf8"].encode("utf-8"))
+    _eq("invitation", decoded.invitation.to_json(), case["invitation"])
+    _eq("valid means nothing tolerated", case["result"] == "valid", not decoded.tolerated)
+
+
+# ---------------------------------------------------------------------------
+# Registry and driver
+# ---------------------------------------------------------------------------
+
+_RUNNERS: Dict[str, Runner] = {
+    "rfc7748_x25519": _x25519,
+    "rfc8032_ed25519": _ed25519,
+    "rfc8439_chacha20poly1305": _rfc8439,
+    "xchacha20poly1305": _xchacha,
+    "nacl_box": _nacl_box,
+    "aes_gcm": _aes_gcm,
+    "sp800_38a_cbc": _cbc,
+    "rfc3394_aes_keywrap": _keywrap,
+    "fips197_aes": _fips197,
+    "jose_aes_cbc_hmac_sha2": _cbc_hmac,
+    "jose_ecdh": _jose_ecdh,
+    "jose_jwk": _jose_jwk,
+    "jose_jws": _jose_jws,
+    "jose_jwe": _jose_jwe,
+    "didcomm_v1_envelopes": _v1_envelopes,
+    "didcomm_v1_forward": _v1_forward,
+    "oob_invitations": _oob_invitations,
+}
+
+#: Runners added by other modules of this package (generated-only schemas).
+_EXTRA: Dict[str, Runner] = {}
+
+
+def register(schema: str, runner: Runner) -> None:
+    """Add the runner of a schema (used by the generator's own schemas)."""
+    _EXTRA[schema] = runner
+
+
+def known_schemas() -> List[str]:
+    """The schema names ``check`` can run, sorted."""
+    return sorted({**_RUNNERS, **_EXTRA})
+
+
+def _schema_of(doc: Any) -> Optional[str]:
+    if not isinstance(doc, dict) or not isinstance(doc.get("header"), dict):
+        return None
+    header = doc["header"]
+    schema = header.get("schema", header.get("name"))
+    return schema if isinstance(schema, str) else None
+
+
+def check_document(
+    doc: Any, backends: Iterable[crypto.Backend], *, path: str = "<document>", slow: bool = False,
+    context: Optional[Dict[str, Any]] = None,
+) -> FileReport:
+    """Run every case of a parsed vector document on each backend.
+
+    Args:
+        doc: the parsed JSON document. backends: the backends to run on.
+        path: the name shown in the report. slow: run cases flagged ``Slow``.
+        context: extra documents a runner may need (e.g. the identities file), by name.
+    Returns:
+        a :class:`FileReport` (``supported=False`` for an unknown schema).
+    """
+    schema = _schema_of(doc)
+    runner = _RUNNERS.get(schema or "") or _EXTRA.get(schema or "")
+    if runner is None:
+        why = "no header.schema or header.name" if schema is None else f"schema {schema!r} is not one check knows"
+        return FileReport(path, schema, False, [], f"unsupported file: {why}")
+    cases = doc.get("cases")
+    if not isinstance(cases, list) or not cases:
+        return FileReport(path, schema, True, [], "no cases")
+    if context:
+        doc = dict(doc, _context=context)
+    opt = _Options(slow=slow)
+    results: List[CaseResult] = []
+    for be in backends:
+        for case in cases:
+            tc = case.get("tcId") if isinstance(case, dict) else None
+            if not isinstance(case, dict) or case.get("result") not in ("valid", "invalid", "acceptable"):
+                results.append(CaseResult(tc, be.name, "fail", "case is not an object with result valid|invalid|acceptable"))
+                continue
+            try:
+                runner(case, doc, be, opt)
+            except _Skip as exc:
+                results.append(CaseResult(tc, be.name, "skip", str(exc)))
+            except _Fail as exc:
+                results.append(CaseResult(tc, be.name, "fail", str(exc)))
+            except RefDIDCommError as exc:
+                results.append(CaseResult(tc, be.name, "fail", f"unexpected {type(exc).__name__}: {exc}"))
+            except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+                # A case without the members its schema needs: the file is at fault.
+                results.append(CaseResult(tc, be.name, "fail", f"malformed case: {type(exc).__name__}: {exc}"))
+            else:
+                results.append(CaseResult(tc, be.name, "pass"))
+    return FileReport(path, schema, True, results)
+
+
+def check_file(path: str, backends: Iterable[crypto.Backend], *, slow: bool = False) -> FileReport:
+    """Read a vector file and run it (see :func:`check_document`).
+
+    A file that is not JSON, or not in the layout, is reported with the
+    problem (``ok`` is false); it never passes silently.
+    """
+    try:
+        with open(path, "rb") as fh:
+            doc = loads(fh.read(), field=path)
+    except OSError as exc:
+        return FileReport(path, None, False, [], f"cannot read: {exc.strerror}")
+    except RefDIDCommError as exc:
+        return FileReport(path, None, False, [], f"not a JSON vector file: {exc}")
+    context = _load_context(path, doc)
+    return check_document(doc, list(backends), path=path, slow=slow, context=context)
+
+
+def _load_context(path: str, doc: Any) -> Optional[Dict[str, Any]]:
+    """The identities file a header names (``identities``), read from the same folder."""
+    import os
+
+    header = doc.get("header") if isinstance(doc, dict) else None
+    name = header.get("identities") if isinstance(header, dict) else None
+    if not isinstance(name, str):
+        return None
+    other = os.path.join(os.path.dirname(path), name)
+    try:
+        with open(other, "rb") as fh:
+            return {"identities": loads(fh.read(), field=other)}
+    except (OSError, RefDIDCommError):
+        return {"identities_problem": f"cannot read the identities file {other}"}

@@ -1,0 +1,185 @@
+"""``vectors check``: the project's own vector files run through it, on both backends.
+
+Files whose case shapes the checker knows must pass every case; the others
+must be reported as unsupported, never as passing. Tampered copies must fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import pathlib
+
+import pytest
+
+from conftest import VECTORS
+from refdidcomm import _cli_vectors, crypto
+from refdidcomm.vectors import check_document, check_file, error_class, known_schemas
+
+SUPPORTED = [
+    "aes_gcm", "sp800_38a_cbc", "rfc3394_aes_keywrap", "fips197_aes", "rfc7748_x25519", "rfc8032_ed25519",
+    "rfc8439_chacha20poly1305", "xchacha20poly1305", "nacl_box", "jose_aes_cbc_hmac_sha2", "jose_ecdh",
+    "jose_jwk", "jose_jws", "jose_jwe", "didcomm_v1_envelopes", "didcomm_v1_forward", "oob_invitations",
+]
+
+
+def _load(name: str) -> dict:
+    return json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", SUPPORTED)
+def test_project_file_passes(name: str, backend: crypto.Backend) -> None:
+    report = check_file(str(VECTORS / f"{name}.json"), [backend])
+    assert report.supported and not report.problem
+    failures = [r for r in report.results if r.status == "fail"]
+    assert failures == []
+    assert report.passed >= len(_load(name)["cases"]) - report.skipped
+    assert report.ok
+
+
+def test_every_project_file_is_supported_or_reported_unsupported() -> None:
+    be = crypto.backend("pure")
+    for path in sorted(VECTORS.glob("*.json")):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        schema = doc["header"].get("schema", doc["header"]["name"])
+        if schema in known_schemas():
+            continue
+        report = check_document(doc, [be], path=str(path))
+        assert not report.supported and not report.ok
+        assert report.problem.startswith("unsupported file")
+        assert report.results == []
+
+
+def test_supported_list_is_known() -> None:
+    assert set(SUPPORTED) <= set(known_schemas())
+
+
+def _first(doc: dict, **want) -> dict:
+    return next(c for c in doc["cases"] if all(c.get(k) == v for k, v in want.items()))
+
+
+def test_a_wrong_expected_output_fails() -> None:
+    doc = _load("aes_gcm")
+    case = _first(doc, result="valid")
+    case["tag"] = ("0" if case["tag"][0] != "0" else "1") + case["tag"][1:]
+    report = check_document(doc, [crypto.backend("pure")])
+    fails = [r for r in report.results if r.status == "fail"]
+    assert [r.tc_id for r in fails] == [case["tcId"]] and not report.ok
+
+
+def test_a_wrong_error_class_fails() -> None:
+    doc = _load("nacl_box")
+    case = _first(doc, op="box_open")
+    case["error"] = "LowOrderPointError"
+    report = check_document(doc, [crypto.backend("pure")])
+    fail = next(r for r in report.results if r.status == "fail")
+    assert fail.tc_id == case["tcId"] and "expected LowOrderPointError" in fail.detail
+
+
+def test_an_invalid_case_that_succeeds_fails() -> None:
+    doc = _load("rfc3394_aes_keywrap")
+    valid = _first(doc, result="valid")
+    bad = copy.deepcopy(valid)
+    bad.update(tcId=999, result="invalid", error="DecryptionError")
+    doc["cases"] = [valid, bad]
+    report = check_document(doc, [crypto.backend("pure")])
+    assert [(r.tc_id, r.status) for r in report.results] == [(valid["tcId"], "pass"), (999, "fail")]
+    assert "succeeded" in report.results[1].detail
+
+
+def test_a_mismatched_field_fails() -> None:
+    doc = _load("didcomm_v1_envelopes")
+    case = next(c for c in doc["cases"] if c["result"] == "invalid" and "field" in c)
+    case["field"] = "not-the-field"
+    doc["cases"] = [case]
+    report = check_document(doc, [crypto.backend("pure")])
+    assert report.results[0].status == "fail" and "field" in report.results[0].detail
+
+
+def test_recorded_randomness_must_reproduce_the_output() -> None:
+    doc = _load("jose_jwe")
+    case = next(c for c in doc["cases"] if "seed" in c)
+    case["seed"] = "00" * 16
+    doc["cases"] = [case]
+    report = check_document(doc, [crypto.backend("pure")])
+    assert report.results[0].status == "fail" and "re-encrypted" in report.results[0].detail
+
+
+def test_unknown_schema_and_broken_files(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "x.json").write_text(json.dumps({"header": {"name": "mystery"}, "cases": [{"tcId": 1, "result": "valid"}]}))
+    (tmp_path / "y.json").write_text("{not json")
+    (tmp_path / "z.json").write_text(json.dumps([1, 2]))
+    be = [crypto.backend("pure")]
+    for name, text in (("x", "unsupported file: schema 'mystery'"), ("y", "not a JSON vector file"), ("z", "unsupported file")):
+        report = check_file(str(tmp_path / f"{name}.json"), be)
+        assert not report.ok and report.problem.startswith(text)
+    missing = check_file(str(tmp_path / "absent.json"), be)
+    assert not missing.ok and missing.problem.startswith("cannot read")
+
+
+def test_malformed_case_fails_not_crashes() -> None:
+    doc = _load("aes_gcm")
+    doc["cases"] = [{"tcId": 1, "result": "valid", "key": "00"}, {"tcId": 2, "result": "maybe"}]
+    report = check_document(doc, [crypto.backend("pure")])
+    assert [r.status for r in report.results] == ["fail", "fail"]
+
+
+def test_slow_cases_are_skipped_with_a_reason() -> None:
+    doc = _load("rfc7748_x25519")
+    report = check_document(doc, [crypto.backend("pure")])
+    skips = [r for r in report.results if r.status == "skip"]
+    assert skips and all("slow" in r.detail for r in skips)
+
+
+def test_error_class_names() -> None:
+    assert error_class("DecryptionError").__name__ == "DecryptionError"
+    assert error_class("KeyNotFound").__name__ == "KeyNotFound"
+    assert error_class("DIDNotFound").__name__ == "DIDNotFound"
+    with pytest.raises(ValueError):
+        error_class("NoSuchError")
+
+
+def _cli(argv: list) -> int:
+    parser = argparse.ArgumentParser()
+    _cli_vectors.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+def test_cli_check_passes_and_prints_each_case(capsys) -> None:
+    assert _cli(["vectors", "check", "--backend", "pure", str(VECTORS / "aes_gcm.json")]) == 0
+    out = capsys.readouterr().out
+    assert out.count("ok   ") == len(_load("aes_gcm")["cases"])
+    assert "summary: 1 files (0 unsupported or unreadable), 22 passed, 0 failed, 0 skipped" in out
+
+
+def test_cli_check_fails_on_unsupported_and_on_failures(tmp_path: pathlib.Path, capsys) -> None:
+    assert _cli(["vectors", "check", "--backend", "pure", str(VECTORS / "codecs.json")]) == 1
+    assert "unsupported file" in capsys.readouterr().out
+    doc = _load("aes_gcm")
+    _first(doc, result="valid")["ct"] = "00"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    assert _cli(["vectors", "check", "--quiet", "--backend", "pure", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "ok   " not in out
+
+
+def test_cli_check_directory(tmp_path: pathlib.Path, capsys) -> None:
+    for name in ("aes_gcm", "rfc3394_aes_keywrap"):
+        (tmp_path / f"{name}.json").write_text((VECTORS / f"{name}.json").read_text())
+    (tmp_path / "README.md").write_text("not a vector file")
+    assert _cli(["vectors", "check", "--quiet", "--backend", "pure", str(tmp_path)]) == 0
+    assert "summary: 2 files" in capsys.readouterr().out
+
+
+def test_cli_check_native_unavailable_is_a_usage_error(monkeypatch, capsys) -> None:
+    from refdidcomm.errors import BackendUnavailable
+
+    def unavailable(name: str):
+        raise BackendUnavailable("not here")
+
+    monkeypatch.setattr(_cli_vectors.crypto, "backend", unavailable)
+    assert _cli(["vectors", "check", "--backend", "native", str(VECTORS / "aes_gcm.json")]) == 2
+    assert "not here" in capsys.readouterr().err
