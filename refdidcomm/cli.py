@@ -60,9 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The subcommands of each area live next to it; each module only builds
     # its parser and sets ``func``.
-    from . import _cli_did, _cli_v1
+    from . import _cli_did, _cli_oob, _cli_v1
 
     _cli_did.add_parser(sub)
+    _cli_oob.add_parser(sub)
     _cli_v1.add_parser(sub)
     return parser
 

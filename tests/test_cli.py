@@ -101,3 +101,13 @@ def test_bad_did_is_a_clear_error_not_a_traceback() -> None:
     proc = _run("did", "resolve", "did:key:zNOTBASE58!")
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr
+
+
+def test_oob_subcommand_is_wired() -> None:
+    url = "https://example.com/path?oob=" + "eyJAdHlwZSI6Imh0dHBzOi8vZGlkY29tbS5vcmcvb3V0LW9mLWJhbmQvMS4xL2ludml0YXRpb24iLCJAaWQiOiI2OTIxMmEzYS1kMDY4LTRmOWQtYTJkZC00NzQxYmNhODlhZjMiLCJoYW5kc2hha2VfcHJvdG9jb2xzIjpbImh0dHBzOi8vZGlkY29tbS5vcmcvZGlkZXhjaGFuZ2UvMS4wIl0sInNlcnZpY2VzIjpbImRpZDpzb3Y6THpjdzNwVldHSkVxclpjYlhSWnVEVSJdfQ"
+    proc = _run("oob", "decode", url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "69212a3a-d068-4f9d-a2dd-4741bca89af3" in proc.stdout
+    proc = _run("oob", "decode", "https://example.com/?oob=not-an-invitation")
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
