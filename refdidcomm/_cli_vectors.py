@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from typing import Any, List
 
 from . import crypto
@@ -83,6 +84,27 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 1 if totals["fail"] or bad_files else 0
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from .vectors import generate
+
+    try:
+        backends = _backends(args.backend)
+    except BackendUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    start = time.monotonic()
+    try:
+        result = generate(args.seed, args.out, suite=args.suite, backend=args.backend, backends=backends)
+    except RefDIDCommError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in result.files:
+        print(f"wrote {path}")
+    print(result.summary())
+    print(f"{time.monotonic() - start:.1f} s; test keys, never for production")
+    return 0 if result.ok else 1
+
+
 def add_parser(subparsers: Any) -> None:
     """Add the ``vectors`` command and its ``generate`` and ``check`` subcommands.
 
@@ -96,6 +118,14 @@ def add_parser(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="vectors_command", required=True)
+
+    g = commands.add_parser("generate", help="write a reproducible set of test vectors (test keys only)")
+    g.add_argument("--seed", required=True, help="the DRBG seed (text); printed in every file")
+    g.add_argument("--out", required=True, help="output directory (created if missing)")
+    g.add_argument("--suite", default="all", choices=("all", "crypto", "jose", "did", "oob", "v1", "v2"))
+    g.add_argument("--backend", default="pure", choices=("pure", "native", "both"),
+                   help="backend that generates (pure for 'both') and checks afterwards (default: pure)")
+    g.set_defaults(func=_cmd_generate)
 
     c = commands.add_parser("check", help="run every case of vector files; non-zero exit on any failure")
     c.add_argument("paths", nargs="+", help="vector files or directories of them")

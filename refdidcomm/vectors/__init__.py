@@ -6,6 +6,9 @@
 * :func:`check_file` / :func:`check_document` -- run every case of a file in
   the project's vector layout on given backends (:class:`FileReport`);
   files whose schema is not known are reported unsupported, never passed.
+* :func:`generate` ``(seed, out, suite=, backend=)`` -- write a suite's files
+  (:data:`SUITES`) and check them; :func:`generate_documents` builds them
+  without writing.
 
 Test keys only, never for production.
 """
@@ -13,6 +16,7 @@ Test keys only, never for production.
 from __future__ import annotations
 
 from ._check import CaseResult, FileReport, check_document, check_file, error_class, known_schemas
+from ._generate import SUITES, GenerateResult, generate, generate_documents
 from ._sp800_90a import HmacDrbg, seeded_rng
 
 __all__ = [
@@ -24,4 +28,8 @@ __all__ = [
     "check_document",
     "known_schemas",
     "error_class",
+    "SUITES",
+    "GenerateResult",
+    "generate",
+    "generate_documents",
 ]
