@@ -23,7 +23,17 @@ registration invitations), :mod:`._edge` (edge agent), :mod:`._demo` (the
 ``python -m refdidcomm demo`` flows).
 """
 
+from ._edge import CLOUD_AGENT_TAG, EdgeAgent, Received, Record, RecordStore, Routed, random_below, shuffled
 from ._inbox import Inbox, InboxError, SqliteInbox, StoredMessage, UnknownConsumer
+from ._rfc0346 import (
+    INVITATION_PARAMETER,
+    INVITATION_TYPE,
+    CloudAgent,
+    CloudAgentInvitation,
+    CloudAgentStats,
+    decode_registration_url,
+    encode_registration_url,
+)
 from ._transport import (
     DEFAULT_MAX_BODY,
     DEFAULT_TIMEOUT,
@@ -69,4 +79,20 @@ __all__ = [
     "StoredMessage",
     "InboxError",
     "UnknownConsumer",
+    # RFC 0346
+    "INVITATION_TYPE",
+    "INVITATION_PARAMETER",
+    "CloudAgentInvitation",
+    "encode_registration_url",
+    "decode_registration_url",
+    "CloudAgent",
+    "CloudAgentStats",
+    "EdgeAgent",
+    "CLOUD_AGENT_TAG",
+    "Record",
+    "RecordStore",
+    "Routed",
+    "Received",
+    "random_below",
+    "shuffled",
 ]
