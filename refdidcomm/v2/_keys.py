@@ -135,9 +135,12 @@ def relationship_key(resolver: DIDResolver, kid: str, relationship: str, field_n
     if parsed.fragment is None:
         raise MalformedMessage("must be a DID URL with a fragment (a key id)", field_name)
     doc = resolve_document(resolver, parsed.did, field_name)
-    for key in relationship_keys(doc, relationship):
-        if key.kid == kid:
-            return key
+    for vm in getattr(doc, relationship):
+        if vm.id == kid:  # only the named method's key is decoded
+            try:
+                return key_of(vm).jwk
+            except UnsupportedKeyType as exc:
+                raise MalformedMessage(f"{kid!r}: {exc.reason}", field_name) from exc
     label = "keyAgreement" if relationship == "key_agreement" else relationship
     raise MalformedMessage(f"{kid!r} is not a {label} key of {parsed.did!r}", field_name)
 

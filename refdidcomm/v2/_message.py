@@ -202,7 +202,13 @@ class Message:
         """
         if not isinstance(obj, dict):
             raise MalformedMessage("a plaintext message must be a JSON object", "message")
-        obj = copy.deepcopy(obj)
+        return cls._from_owned(copy.deepcopy(obj))
+
+    @classmethod
+    def _from_owned(cls, obj: Any) -> "Message":
+        """:meth:`from_dict` for a value nobody else holds (freshly parsed JSON): no copy."""
+        if not isinstance(obj, dict):
+            raise MalformedMessage("a plaintext message must be a JSON object", "message")
         msg_id = _string(obj, "id", "", required=True)
         msg_type = _string(obj, "type", "", required=True)
         if "body" not in obj:
@@ -251,18 +257,23 @@ class Message:
         Raises:
             MalformedMessage: invalid JSON or any rule of :meth:`from_dict`.
         """
-        return cls.from_dict(_json.loads(text, field="message"))
+        return cls._from_owned(_json.loads(text, field="message"))
 
     # -- writing ---------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
         """The message as a JSON object (absent headers left out), validated.
 
         Returns:
-            a new dict: the known headers in a fixed order, then ``extra_headers``.
+            a new dict (deep copies of the values): the known headers in a
+            fixed order, then ``extra_headers``.
         Raises:
             MalformedMessage: the model breaks a rule (as :meth:`from_dict`).
             UsageError: an extra header reuses a known header's name.
         """
+        return copy.deepcopy(self._wire())
+
+    def _wire(self) -> Dict[str, Any]:
+        """The validated JSON object, sharing the model's values (for immediate serialization)."""
         clash = sorted(set(self.extra_headers) & _KNOWN)
         if clash:
             raise UsageError(f"extra_headers may not hold the standard headers {clash}")
@@ -270,13 +281,12 @@ class Message:
         for name, attr in _HEADERS:
             value = getattr(self, attr)
             if value is not None:
-                out[name] = copy.deepcopy(value)
-        for name, value in self.extra_headers.items():
-            out[name] = copy.deepcopy(value)
+                out[name] = value
+        out.update(self.extra_headers)
         # Validate what we would send with the same rules we apply to what we receive.
-        Message.from_dict(out)
+        Message._from_owned(out)
         return out
 
     def to_json(self) -> str:
         """The message as compact JSON text (see :meth:`to_dict`)."""
-        return _json.dumps(self.to_dict())
+        return _json.dumps(self._wire())

@@ -92,13 +92,15 @@ class PackEncryptedResult:
     service_metadata: Any
 
 
-def _as_message(message: Union[Message, Mapping[str, Any]]) -> Message:
-    if isinstance(message, Message):
-        Message.from_dict(message.to_dict())  # validate the model as we would a received one
-        return message
+def _as_message(message: Union[Message, Mapping[str, Any]]) -> Tuple[Message, str]:
+    """The model and its JSON text, validated with the rules of a received message."""
     if isinstance(message, Mapping):
-        return Message.from_dict(dict(message))
-    raise UsageError(f"message must be a Message or a dict, not {type(message).__name__}")
+        message = Message.from_dict(dict(message))
+    if not isinstance(message, Message):
+        raise UsageError(f"message must be a Message or a dict, not {type(message).__name__}")
+    text = message.to_json()
+    _check_from_prior(message)
+    return message, text
 
 
 def _check_from_prior(message: Message) -> None:
@@ -119,9 +121,7 @@ def pack_plaintext(message: Union[Message, Mapping[str, Any]]) -> str:
             ``from_prior`` claim rules).
     Spec: DIDComm v2 "DIDComm Plaintext Messages".
     """
-    msg = _as_message(message)
-    _check_from_prior(msg)
-    return msg.to_json()
+    return _as_message(message)[1]
 
 
 def _did_matches_from(message: Message, did: str, role: str) -> None:
@@ -147,9 +147,11 @@ def _signing_key(message: Message, sign_from: str, secrets: Secrets, resolver: D
     raise UsageError(f"secrets hold no authentication key of {did!r}")
 
 
-def _sign(message: Message, sign_from: str, secrets: Secrets, resolver: DIDResolver, backend: Optional[crypto.Backend]) -> PackSignedResult:
+def _sign(
+    message: Message, text: str, sign_from: str, secrets: Secrets, resolver: DIDResolver, backend: Optional[crypto.Backend]
+) -> PackSignedResult:
     key = _signing_key(message, sign_from, secrets, resolver)
-    signed = jws.sign(message.to_json().encode("utf-8"), [key], backend=backend)
+    signed = jws.sign(text.encode("utf-8"), [key], backend=backend)
     return PackSignedResult(packed=_json.dumps(signed), sign_from_kid=str(key.kid))
 
 
@@ -177,9 +179,8 @@ def pack_signed(
             authentication key of its DID.
     Spec: DIDComm v2 "Message Signing" (Construction); RFC 7515 §7.2.1.
     """
-    msg = _as_message(message)
-    _check_from_prior(msg)
-    return _sign(msg, sign_from, secrets, resolver, backend)
+    msg, text = _as_message(message)
+    return _sign(msg, text, sign_from, secrets, resolver, backend)
 
 
 def _key_agreement_of(resolver: DIDResolver, target: str, field_name: str) -> Tuple[str, List[JWK]]:
@@ -293,8 +294,7 @@ def pack_encrypted(
     Spec: DIDComm v2 "Message Encryption", "Protecting the Sender Identity",
         "Message Signing", "Routing".
     """
-    msg = _as_message(message)
-    _check_from_prior(msg)
+    msg, payload = _as_message(message)
     targets = [to] if isinstance(to, str) else list(to)
     if not targets or not all(isinstance(t, str) for t in targets):
         raise UsageError("to must be a DID or key id, or a non-empty list of them")
@@ -320,10 +320,9 @@ def pack_encrypted(
     if forward and len(per_did) > 1:
         raise UsageError("forward wrapping follows one recipient's services: pack with forward=False for several DIDs")
 
-    payload = msg.to_json()
     sign_from_kid: Optional[str] = None
     if sign_from is not None:
-        signed = _sign(msg, sign_from, secrets, resolver, backend)
+        signed = _sign(msg, payload, sign_from, secrets, resolver, backend)
         payload, sign_from_kid = signed.packed, signed.sign_from_kid
 
     from_kid: Optional[str] = None

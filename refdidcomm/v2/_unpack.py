@@ -278,7 +278,7 @@ def unpack(
         if _kind(obj) != "plaintext":
             raise MalformedMessage("a signed message must contain a plaintext message", "payload")
 
-    message = Message.from_dict(obj)
+    message = Message._from_owned(obj)  # obj was parsed here or deep-copied by _parse
     frm_did = None if message.from_ is None else did_of(message.from_, "from")
 
     if meta.encrypted_from is not None:
