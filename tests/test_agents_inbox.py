@@ -160,3 +160,26 @@ def test_usage_errors(inbox, call):
 def test_bad_path():
     with pytest.raises(UsageError):
         SqliteInbox("")
+
+
+def test_owners_share_a_file(tmp_path):
+    path = str(tmp_path / "shared.db")
+    a, b = SqliteInbox(path, owner="A"), SqliteInbox(path, owner="B")
+    try:
+        a.add_consumer("c")
+        assert not b.has_consumer("c")
+        with pytest.raises(UnknownConsumer):
+            b.put("c", b"{}", "t/x")
+        mid = a.put("c", b"{}", "t/x")
+        b.add_consumer("c")
+        assert b.fetch("c") == []
+        assert b.ack("c", [mid]) == 0
+        assert a.count() == 1 and b.count() == 0
+    finally:
+        a.close()
+        b.close()
+
+
+def test_bad_owner(tmp_path):
+    with pytest.raises(UsageError):
+        SqliteInbox(str(tmp_path / "x.db"), owner=None)

@@ -85,17 +85,21 @@ class Inbox(Protocol):
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS consumers (
-    consumer TEXT PRIMARY KEY,
-    registered REAL NOT NULL
+    owner TEXT NOT NULL,
+    consumer TEXT NOT NULL,
+    registered REAL NOT NULL,
+    PRIMARY KEY (owner, consumer)
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    consumer TEXT NOT NULL REFERENCES consumers(consumer),
+    owner TEXT NOT NULL,
+    consumer TEXT NOT NULL,
     media_type TEXT NOT NULL,
     body BLOB NOT NULL,
-    received REAL NOT NULL
+    received REAL NOT NULL,
+    FOREIGN KEY (owner, consumer) REFERENCES consumers (owner, consumer)
 );
-CREATE INDEX IF NOT EXISTS messages_by_consumer ON messages (consumer, id);
+CREATE INDEX IF NOT EXISTS messages_by_consumer ON messages (owner, consumer, id);
 """
 
 
@@ -110,20 +114,25 @@ class SqliteInbox:
 
     Args:
         path: the database file; created with its tables if absent.
+        owner: whose inbox this is. Several cloud agents may share one file
+            (the demo's ``--db``); each sees only its own consumers.
 
     Raises:
         InboxError: the file cannot be opened or is not a database.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, owner: str = "") -> None:
         if not isinstance(path, str) or not path:
             raise UsageError("path must be a non-empty str")
+        if not isinstance(owner, str):
+            raise UsageError("owner must be a str")
         self.path = path
+        self.owner = owner
         self._lock = threading.Lock()
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a put
             # is on disk when it returns.
-            self._db: Optional[sqlite3.Connection] = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db: Optional[sqlite3.Connection] = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=5.0)
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.executescript(_SCHEMA)
         except sqlite3.Error as exc:
@@ -138,7 +147,7 @@ class SqliteInbox:
         _check_consumer(consumer)
         with self._lock:
             try:
-                self._conn().execute("INSERT OR IGNORE INTO consumers VALUES (?, ?)", (consumer, time.time()))
+                self._conn().execute("INSERT OR IGNORE INTO consumers VALUES (?, ?, ?)", (self.owner, consumer, time.time()))
             except sqlite3.Error as exc:
                 raise InboxError(f"cannot register consumer: {exc}") from None
 
@@ -146,13 +155,13 @@ class SqliteInbox:
         _check_consumer(consumer)
         with self._lock:
             try:
-                row = self._conn().execute("SELECT 1 FROM consumers WHERE consumer = ?", (consumer,)).fetchone()
+                row = self._conn().execute("SELECT 1 FROM consumers WHERE owner = ? AND consumer = ?", (self.owner, consumer)).fetchone()
             except sqlite3.Error as exc:
                 raise InboxError(f"cannot read consumers: {exc}") from None
         return row is not None
 
     def _require(self, db: sqlite3.Connection, consumer: str) -> None:
-        if db.execute("SELECT 1 FROM consumers WHERE consumer = ?", (consumer,)).fetchone() is None:
+        if db.execute("SELECT 1 FROM consumers WHERE owner = ? AND consumer = ?", (self.owner, consumer)).fetchone() is None:
             raise UnknownConsumer(f"no consumer {consumer!r} is registered here")
 
     def put(self, consumer: str, message: bytes, media_type: str) -> int:
@@ -168,8 +177,8 @@ class SqliteInbox:
                 db.execute("BEGIN IMMEDIATE")
                 try:
                     cursor = db.execute(
-                        "INSERT INTO messages (consumer, media_type, body, received) VALUES (?, ?, ?, ?)",
-                        (consumer, media_type, bytes(message), time.time()),
+                        "INSERT INTO messages (owner, consumer, media_type, body, received) VALUES (?, ?, ?, ?, ?)",
+                        (self.owner, consumer, media_type, bytes(message), time.time()),
                     )
                     db.execute("COMMIT")
                 except sqlite3.Error:
@@ -188,8 +197,8 @@ class SqliteInbox:
             try:
                 self._require(db, consumer)
                 rows = db.execute(
-                    "SELECT id, media_type, body, received FROM messages WHERE consumer = ? ORDER BY id LIMIT ?",
-                    (consumer, limit),
+                    "SELECT id, media_type, body, received FROM messages WHERE owner = ? AND consumer = ? ORDER BY id LIMIT ?",
+                    (self.owner, consumer, limit),
                 ).fetchall()
             except sqlite3.Error as exc:
                 raise InboxError(f"cannot read messages: {exc}") from None
@@ -208,7 +217,9 @@ class SqliteInbox:
                 try:
                     for message_id in ids:
                         # Only this consumer's messages: an id of another consumer deletes nothing.
-                        deleted += db.execute("DELETE FROM messages WHERE consumer = ? AND id = ?", (consumer, message_id)).rowcount
+                        deleted += db.execute(
+                            "DELETE FROM messages WHERE owner = ? AND consumer = ? AND id = ?", (self.owner, consumer, message_id)
+                        ).rowcount
                     db.execute("COMMIT")
                 except sqlite3.Error:
                     db.execute("ROLLBACK")
@@ -223,9 +234,9 @@ class SqliteInbox:
             db = self._conn()
             try:
                 if consumer is None:
-                    row = db.execute("SELECT COUNT(*) FROM messages").fetchone()
+                    row = db.execute("SELECT COUNT(*) FROM messages WHERE owner = ?", (self.owner,)).fetchone()
                 else:
-                    row = db.execute("SELECT COUNT(*) FROM messages WHERE consumer = ?", (consumer,)).fetchone()
+                    row = db.execute("SELECT COUNT(*) FROM messages WHERE owner = ? AND consumer = ?", (self.owner, consumer)).fetchone()
             except sqlite3.Error as exc:
                 raise InboxError(f"cannot count messages: {exc}") from None
         return int(row[0])

@@ -259,7 +259,8 @@ class CloudAgent:
         seed: its 32-byte Ed25519 seed (default: random from ``rng``). Pass
             the same seed and the same ``db_path`` to restart "the same" agent.
         db_path: the sqlite inbox file (``":memory:"`` if neither this nor
-            ``inbox`` is given).
+            ``inbox`` is given); several agents may share one file, each
+            owning the rows under its ``label``.
         inbox: an :class:`Inbox` to use instead of a sqlite file.
         host, port: where to listen (default 127.0.0.1, ephemeral port).
         max_body: request size limit, bytes.
@@ -298,7 +299,7 @@ class CloudAgent:
             seed = crypto.random_bytes(SEED_BYTES) if rng is None else rng(SEED_BYTES)
         self.key = v1.signing_key(bytes(seed), backend=backend, field="seed")
         self._owns_inbox = inbox is None
-        self.inbox: Inbox = inbox if inbox is not None else SqliteInbox(db_path or ":memory:")
+        self.inbox: Inbox = inbox if inbox is not None else SqliteInbox(db_path or ":memory:", owner=label)
         self.timeout = timeout
         self.v2 = v2
         self.stats = CloudAgentStats()
