@@ -81,3 +81,19 @@ def test_spec_vectors_as_alice_fail_without_her_keys(backend) -> None:
             with pytest.raises(errors.MalformedMessage) as info:
                 v2.unpack(case["packed"], secrets=secrets, resolver=resolver, backend=backend)
             assert info.value.field == "recipients"
+
+
+ENCRYPTED = [(n, c) for n, c in CASES if c["result"] == "valid" and c["expected_metadata"].get("encrypted")]
+
+
+@pytest.mark.parametrize("name,case", ENCRYPTED, ids=[f"{n}-{c['tcId']}" for n, c in ENCRYPTED])
+def test_every_recipient_entry_decrypts(name: str, case: Dict[str, Any], backend) -> None:
+    """Each recipient's own key alone opens the message (this also checks didcomm-python's
+    multibase key-x25519-4 secret, transcribed as a JWK)."""
+    key_set = FILES[name]
+    resolver = v2.make_resolver(KEYS["did_docs"][key_set])
+    everything = _secrets(key_set, case["unpack_as"])
+    kids = case["expected_metadata"].get("encrypted_to") or json.loads(case["packed"])["recipients"]
+    for kid in kids:
+        result = v2.unpack(case["packed"], secrets={kid: everything[kid]}, resolver=resolver, backend=backend)
+        _compare_message(case["expected_message"], result)
