@@ -179,3 +179,45 @@ def test_create_usage_errors() -> None:
                              extra_claims={"iss": "x"})
     with pytest.raises(errors.MalformedMessage):
         v2.create_from_prior("did:example:charlie", "did:example:charlie", iat=1, secrets=CHARLIE, resolver=RES)
+
+
+def test_peer_did_walkthrough(backend) -> None:
+    """did:peer:2 end to end: an authcrypt reply with pthid, rotation to a new peer DID, then ending the relationship."""
+    from refdidcomm import did
+    from refdidcomm.jwk import generate
+
+    def party(seed: bytes):
+        rng = seeded(seed)
+        sign = generate("Ed25519", rng=rng, backend=backend)
+        agree = generate("X25519", rng=rng, backend=backend)
+        peer = did.create_peer2([("V", sign), ("E", agree)])
+        return peer, {f"{peer}#key-1": sign.with_kid(f"{peer}#key-1"), f"{peer}#key-2": agree.with_kid(f"{peer}#key-2")}
+
+    alice, alice_keys = party(b"alice")
+    alice2, alice2_keys = party(b"alice2")
+    bob, bob_keys = party(b"bob")
+    res = v2.make_resolver()
+
+    reply = v2.Message(id="r1", type="https://didcomm.org/basicmessage/2.0/message", from_=alice, to=[bob],
+                       pthid="invitation-id", body={"content": "hi"})
+    packed = v2.pack_encrypted(reply, bob, frm=alice, sign_from=alice, forward=False, secrets=alice_keys, resolver=res,
+                               rng=seeded(b"1"), backend=backend)
+    got = v2.unpack(packed.packed, secrets=bob_keys, resolver=res, backend=backend)
+    assert got.message.pthid == "invitation-id" and got.metadata.encrypted_from == f"{alice}#key-2"
+    assert got.metadata.sign_from == f"{alice}#key-1"
+
+    token = v2.create_from_prior(alice, alice2, iat=1700000000, secrets=alice_keys, resolver=res, backend=backend)
+    rotated = v2.Message(id="r2", type="https://didcomm.org/basicmessage/2.0/message", from_=alice2, to=[bob],
+                         from_prior=token, body={"content": "new DID"})
+    packed = v2.pack_encrypted(rotated, bob, frm=alice2, forward=False, secrets=alice2_keys, resolver=res,
+                               rng=seeded(b"2"), backend=backend)
+    got = v2.unpack(packed.packed, secrets=bob_keys, resolver=res, backend=backend)
+    assert got.metadata.from_prior == {"iss": alice, "sub": alice2, "iat": 1700000000}
+    assert got.metadata.from_prior_issuer_kid == f"{alice}#key-1"
+
+    goodbye = v2.create_from_prior(alice2, None, iat=1700000001, secrets=alice2_keys, resolver=res, backend=backend)
+    ending = v2.Message(id="r3", type="https://didcomm.org/basicmessage/2.0/message", to=[bob], from_prior=goodbye, body={})
+    packed = v2.pack_encrypted(ending, bob, forward=False, secrets={}, resolver=res, rng=seeded(b"3"), backend=backend)
+    got = v2.unpack(packed.packed, secrets=bob_keys, resolver=res, backend=backend)
+    assert got.message.from_ is None and got.metadata.anonymous_sender
+    assert got.metadata.from_prior == {"iss": alice2, "iat": 1700000001}

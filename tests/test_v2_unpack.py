@@ -263,3 +263,14 @@ def test_random_mutations_raise_only_refdidcomm_errors() -> None:
             v2.unpack(mutate(json.loads(rnd.choice(outers))), secrets=BOB, resolver=RES)
         except errors.RefDIDCommError:
             pass
+
+
+def test_re_wrapping_depth_is_bounded() -> None:
+    from refdidcomm.v2._unpack import MAX_REWRAP_DEPTH
+
+    packed = _anoncrypt(_plain())
+    for _ in range(MAX_REWRAP_DEPTH):
+        packed = _forward_to_bob(packed)
+    assert v2.unpack(packed, secrets=BOB, resolver=RES).metadata.re_wrapped_in_forward
+    with pytest.raises(errors.MalformedMessage, match="forwards addressed to us"):
+        v2.unpack(_forward_to_bob(packed), secrets=BOB, resolver=RES)

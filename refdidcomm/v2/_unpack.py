@@ -56,6 +56,8 @@ FORWARD_TYPE = "https://didcomm.org/routing/2.0/forward"
 _SIGNED_TYP = "application/didcomm-signed+json"
 _JWE_MEMBERS = ("ciphertext", "recipients", "iv", "tag", "encrypted_key", "protected")
 _JWS_MEMBERS = ("payload", "signatures", "signature")
+#: How many forwards addressed to us are unwrapped in a row before giving up.
+MAX_REWRAP_DEPTH = 4
 
 
 def enc_alg_name(alg: str, enc: str) -> str:
@@ -194,6 +196,7 @@ def unpack(
     resolver: DIDResolver,
     backend: Optional[crypto.Backend] = None,
     unwrap_re_wrapping_forward: bool = True,
+    _depth: int = 0,
 ) -> UnpackResult:
     """Unpack a plaintext, signed or encrypted (possibly nested) DIDComm v2 message.
 
@@ -202,7 +205,8 @@ def unpack(
         secrets: kid -> private JWK (our keyAgreement keys).
         resolver: did -> DIDDocument (senders' keyAgreement and authentication keys).
         backend: crypto backend.
-        unwrap_re_wrapping_forward: unpack a forward addressed to us down to its attachment.
+        unwrap_re_wrapping_forward: unpack a forward addressed to us down to its attachment
+            (at most :data:`MAX_REWRAP_DEPTH` in a row).
     Returns:
         :class:`UnpackResult`.
     Raises:
@@ -308,7 +312,11 @@ def unpack(
     if unwrap_re_wrapping_forward and meta.encrypted:
         inner = _forwarded_to_us(message, secrets)
         if inner is not None:
-            result = unpack(inner, secrets=secrets, resolver=resolver, backend=backend, unwrap_re_wrapping_forward=True)
+            if _depth >= MAX_REWRAP_DEPTH:
+                raise MalformedMessage(f"more than {MAX_REWRAP_DEPTH} forwards addressed to us in a row", "attachments")
+            result = unpack(
+                inner, secrets=secrets, resolver=resolver, backend=backend, unwrap_re_wrapping_forward=True, _depth=_depth + 1
+            )
             result.metadata.re_wrapped_in_forward = True
             return result
     return UnpackResult(message=message, metadata=meta)
