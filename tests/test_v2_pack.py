@@ -210,3 +210,16 @@ def test_forward_wrapping_when_routing_is_present(backend) -> None:
     plain = v2.pack_encrypted(message(), "did:example:bob", forward=False, secrets={}, resolver=RES, rng=seeded(b"f"), backend=backend)
     wrapped = v2.pack_encrypted(message(), "did:example:bob", forward=True, secrets={}, resolver=RES, rng=seeded(b"f"), backend=backend)
     assert wrapped.packed == plain.packed
+
+
+def test_seeded_known_answers(backend) -> None:
+    from conftest import load_vectors
+
+    data = load_vectors("didcomm_v2_seeded")
+    for case in data["cases"]:
+        packed = v2.pack_encrypted(v2.Message.from_dict(data["message"]), case["to"], forward=False, secrets=ALICE,
+                                   resolver=RES, rng=seeded(case["seed_utf8"].encode()), backend=backend, **case["options"])
+        assert packed.packed == case["packed"], case["comment"]
+        assert (packed.to_kids, packed.from_kid, packed.sign_from_kid) == (case["to_kids"], case["from_kid"], case["sign_from_kid"])
+        result = v2.unpack(case["packed"], secrets=BOB, resolver=RES, backend=backend)
+        assert result.message.to_dict() == data["message"]
