@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import load_vectors
-from refdidcomm import _json, errors, jws, v2
+from refdidcomm import _json, errors, v2
 from refdidcomm.encoding import b64url_decode, b64url_encode
 from v2_helpers import message, resolver, secrets, seeded
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from refdidcomm import _json, errors, v2
+from refdidcomm import errors, v2
 from v2_helpers import message, resolver, secrets, seeded
 
 ALICE = secrets("spec", "alice")

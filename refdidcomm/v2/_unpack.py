@@ -39,12 +39,11 @@ the attached JWE names one of our keys, that message is unpacked instead and
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from .. import _json, _rfc7516, crypto, jwe, jws
 from ..errors import MalformedMessage, UsageError
-from ..jwk import JWK
 from ._from_prior import verify_from_prior
 from ._keys import DIDResolver, Secrets, find_secret, relationship_key
 from ._message import Message, did_of, normalize_media_type
