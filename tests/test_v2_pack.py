@@ -223,3 +223,11 @@ def test_seeded_known_answers(backend) -> None:
         assert (packed.to_kids, packed.from_kid, packed.sign_from_kid) == (case["to_kids"], case["from_kid"], case["sign_from_kid"])
         result = v2.unpack(case["packed"], secrets=BOB, resolver=RES, backend=backend)
         assert result.message.to_dict() == data["message"]
+
+
+@pytest.mark.parametrize("arg", [{"to": "bob"}, {"frm": "alice"}, {"sign_from": "did:Example:alice"}])
+def test_malformed_did_arguments_are_usage_errors(arg) -> None:
+    kw = dict(to="did:example:bob", forward=False, secrets=ALICE, resolver=RES)
+    kw.update(arg)
+    with pytest.raises(errors.UsageError):
+        v2.pack_encrypted(message(), **kw)

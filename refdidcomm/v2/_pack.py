@@ -124,6 +124,14 @@ def pack_plaintext(message: Union[Message, Mapping[str, Any]]) -> str:
     return _as_message(message)[1]
 
 
+def _arg_did(value: Any, name: str) -> str:
+    """The DID of a DID or key-id argument; a malformed argument is the caller's mistake."""
+    try:
+        return did_of(value, name, fragment=None)
+    except MalformedMessage as exc:
+        raise UsageError(f"{name}: {exc.reason}") from exc
+
+
 def _did_matches_from(message: Message, did: str, role: str) -> None:
     if message.from_ is None:
         raise UsageError(f"{role} needs the message's from (the recipient checks {role}'s DID against it)")
@@ -132,7 +140,7 @@ def _did_matches_from(message: Message, did: str, role: str) -> None:
 
 
 def _signing_key(message: Message, sign_from: str, secrets: Secrets, resolver: DIDResolver) -> JWK:
-    did = did_of(sign_from, "sign_from", fragment=None)
+    did = _arg_did(sign_from, "sign_from")
     _did_matches_from(message, did, "sign_from")
     if did != sign_from:
         relationship_key(resolver, sign_from, "authentication", "sign_from")
@@ -185,7 +193,7 @@ def pack_signed(
 
 def _key_agreement_of(resolver: DIDResolver, target: str, field_name: str) -> Tuple[str, List[JWK]]:
     """(DID, its keyAgreement keys) for a DID, or (DID, [that key]) for a key id."""
-    did = did_of(target, field_name, fragment=None)
+    did = _arg_did(target, field_name)
     if did != target:
         return did, [relationship_key(resolver, target, "key_agreement", field_name)]
     keys = relationship_keys(resolve_document(resolver, did, field_name), "key_agreement")
@@ -327,7 +335,7 @@ def pack_encrypted(
 
     from_kid: Optional[str] = None
     if frm is not None:
-        sender_did = did_of(frm, "frm", fragment=None)
+        sender_did = _arg_did(frm, "frm")
         _did_matches_from(msg, sender_did, "frm")
         if sender_did != frm:
             candidates = [relationship_key(resolver, frm, "key_agreement", "frm")]
