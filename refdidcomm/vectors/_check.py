@@ -572,6 +572,40 @@ def _oob_invitations(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backe
 
 
 # ---------------------------------------------------------------------------
+# Identities (generated did suite)
+# ---------------------------------------------------------------------------
+
+
+def _identities(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    if case["op"] == "resolve_invalid":
+        _expect(case, lambda: did.resolve(case["did"], known=case.get("known", [])))
+        return
+    if case["op"] != "identity":
+        raise _Fail(f"unknown op {case['op']!r}")
+    pairs = []
+    for entry in case["keys"]:
+        key = jwk.JWK.from_dict(entry["private_jwk"])
+        _eq("kid", key.kid, entry["kid"])
+        _eq("public JWK", key.to_dict(), entry["public_jwk"])
+        rng = replay(entry["rng_draws"])
+        _eq("regenerated private JWK", jwk.generate(entry["crv"], rng=rng, kid=entry["kid"], backend=be).to_dict(private=True), entry["private_jwk"])
+        _all_drawn(rng)
+        _eq("did:key", did.create_did_key(key), entry["did_key"])
+        _eq("multikey", entry["did_key"], "did:key:" + entry["multikey"])
+        pairs.append((entry["purpose"], key))
+    _eq("did:peer:2", did.create_peer2(pairs, case["services"]), case["did_peer_2"])
+    _eq("did:peer:4", list(did.create_peer4(case["peer4_input_document"])), [case["did_peer_4"], case["did_peer_4_short"]])
+    docs = case["documents"]
+    _eq("did:key document", did.resolve(case["did_key"]).to_dict(), docs["did_key"])
+    _eq("did:peer:2 document", did.resolve(case["did_peer_2"]).to_dict(), docs["did_peer_2"])
+    _eq("did:peer:4 document", did.resolve(case["did_peer_4"]).to_dict(), docs["did_peer_4"])
+    _eq("short did:peer:4 document", did.resolve(case["did_peer_4_short"], known=[case["did_peer_4"]]).to_dict(), docs["did_peer_4_short"])
+    for entry in case["keys"]:
+        method = did.dereference(did.resolve(case["did_peer_2"]), entry["kid"])
+        _eq(f"key of {entry['kid']}", did.key_of(method).jwk.to_dict(), entry["public_jwk"])
+
+
+# ---------------------------------------------------------------------------
 # Registry and driver
 # ---------------------------------------------------------------------------
 
@@ -593,6 +627,7 @@ _RUNNERS: Dict[str, Runner] = {
     "didcomm_v1_envelopes": _v1_envelopes,
     "didcomm_v1_forward": _v1_forward,
     "oob_invitations": _oob_invitations,
+    "identities": _identities,
 }
 
 #: Runners added by other modules of this package (generated-only schemas).
