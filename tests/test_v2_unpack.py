@@ -274,3 +274,21 @@ def test_re_wrapping_depth_is_bounded() -> None:
     assert v2.unpack(packed, secrets=BOB, resolver=RES).metadata.re_wrapped_in_forward
     with pytest.raises(errors.MalformedMessage, match="forwards addressed to us"):
         v2.unpack(_forward_to_bob(packed), secrets=BOB, resolver=RES)
+
+
+def test_epk_off_the_curve_reaches_the_point_check(backend) -> None:
+    """didcomm-python's anoncrypt_p256_xc20p_epk_wrong_point fails here earlier (padded base64url, "apu": null);
+    without those two defects its epk, which is not on P-256, fails as the opaque DecryptionError."""
+    from conftest import load_vectors
+
+    case = next(c for c in load_vectors("didcomm_v2_sicpa_python")["cases"] if c["name"] == "anoncrypt_p256_xc20p_epk_wrong_point")
+    obj = json.loads(case["packed"])
+    header = json.loads(b64url_decode(obj["protected"].rstrip("=")))
+    del header["apu"]
+    obj["protected"] = b64url_encode(_json.dumps_bytes(header))
+    from refdidcomm.jwk import JWK as _JWK
+
+    with pytest.raises(errors.InvalidKey):
+        _JWK.from_dict(header["epk"])
+    with pytest.raises(errors.DecryptionError):
+        v2.unpack(obj, secrets=BOB, resolver=RES, backend=backend)
