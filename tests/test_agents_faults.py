@@ -8,7 +8,7 @@ from typing import Iterator, List
 
 import pytest
 
-from refdidcomm import v1
+from refdidcomm import v1, v2
 from refdidcomm._json import dumps_bytes
 from refdidcomm.agents import (
     MEDIA_TYPE_ENCRYPTED,
@@ -160,8 +160,12 @@ def test_wrong_media_type_is_415(cloud_agents):
     a = cloud_agents[0]
     error = _refused(a.service_endpoint, b"{}", "text/plain")
     assert error.status == 415
-    error = _refused(a.service_endpoint, b"{}", MEDIA_TYPE_ENCRYPTED)  # no v2 identity configured
-    assert error.status == 415
+    v1_only = CloudAgent("V1only", v2=False).start()
+    try:
+        error = _refused(v1_only.service_endpoint, b"{}", MEDIA_TYPE_ENCRYPTED)
+        assert error.status == 415 and "no DIDComm v2 identity" in str(error)
+    finally:
+        v1_only.stop()
     consumer = a.new_invitation().consumer
     assert _refused(f"{a.response_endpoint}/{consumer}", b"{}", MEDIA_TYPE_JSON).status == 415
     assert _refused(a.consumer_endpoint, b"{}", MEDIA_TYPE_PLAIN).status == 415
@@ -276,3 +280,85 @@ def test_storage_failure_is_500_not_202(cloud_agents):
     a.inbox.close()
     error = _refused(f"{a.response_endpoint}/{consumer}", b"{}", MEDIA_TYPE_ENVELOPE_V1)
     assert error.status == 500 and error.problem["body"]["code"] == "e.p.me.res.storage"
+
+
+# -- routing/2.0 faults ------------------------------------------------------------------
+
+
+def _v2_message(sender: EdgeAgent, frm: str, to: str, content: str) -> str:
+    msg = v2.Message(id="m-" + content, type="https://didcomm.org/basicmessage/2.0/message", from_=frm, to=[to], body={"content": content})
+    return v2.pack_encrypted(msg, to, frm=frm, secrets=sender.v2_secrets, resolver=sender.resolver, forward=False).packed
+
+
+@pytest.mark.parametrize("down", "ABC")
+def test_v2_cloud_agent_down_mid_route(cloud_agents, down):
+    a, b, c = cloud_agents
+    alice, bob = _edge("Alice", cloud_agents), _edge("Bob", [a])
+    alice_did, bob_did = alice.new_did().did, bob.new_did().did
+    packed = _v2_message(alice, alice_did, bob_did, "x")
+    stopped = {"A": a, "B": b, "C": c}[down]
+    stopped.stop()
+    with pytest.raises(TransportError) as info:
+        alice.send_v2(packed, bob_did, _order(alice, "ACB"))
+    if down == "B":
+        assert info.value.status is None
+    else:
+        assert info.value.status == 502 and info.value.problem["body"]["code"] == "e.p.xfer.cant-forward"
+    assert _nothing_stored([ca for ca in cloud_agents if ca is not stopped])
+
+
+@pytest.mark.parametrize("body", [b"{}", b"[]", b"nope", b'{"protected":"e30","recipients":[],"iv":"","ciphertext":"","tag":""}'])
+def test_v2_malformed_post(cloud_agents, body):
+    a = cloud_agents[0]
+    error = _refused(a.service_endpoint, body, MEDIA_TYPE_ENCRYPTED)
+    assert error.status == 400 and error.problem["body"]["code"] == "e.p.msg.malformed"
+
+
+def test_v2_forward_for_another_agent_is_400(cloud_agents):
+    a, b, _ = cloud_agents
+    alice, bob = _edge("Alice", [b]), _edge("Bob", [a])
+    packed = _v2_message(alice, alice.new_did().did, (bob_did := bob.new_did().did), "x")
+    routed = alice.wrap_v2(packed, bob_did)  # encrypted to B's DID
+    error = _refused(a.service_endpoint, routed.envelope, MEDIA_TYPE_ENCRYPTED)
+    assert error.status == 400
+    assert a.inbox.count() == 0
+
+
+def test_v2_next_without_http_service_is_400(cloud_agents):
+    from refdidcomm import routing
+    from refdidcomm.agents import new_peer2_identity
+
+    a = cloud_agents[0]
+    nowhere = new_peer2_identity(None)  # a DID without any service
+    alice = _edge("Alice", [a])
+    packed = v2.pack_encrypted(
+        v2.Message(id="1", type="https://example.org/x/1.0/y", body={}), nowhere.did, secrets={}, resolver=alice.resolver, forward=False
+    ).packed
+    outer = routing.wrap_forward(packed, nowhere.did, a.v2.did, resolver=alice.resolver)
+    error = _refused(a.service_endpoint, outer.encode(), MEDIA_TYPE_ENCRYPTED)
+    assert error.status == 400 and "no http(s) DIDCommMessaging service" in str(error)
+
+
+def test_v2_forward_to_unknown_consumer(cloud_agents, tmp_path):
+    from refdidcomm.agents import new_peer2_identity
+
+    a = cloud_agents[0]
+    alice = _edge("Alice", cloud_agents)
+    ghost = new_peer2_identity(f"{a.response_endpoint}/0123456789abcdef", resolver=alice.resolver)
+    packed = _v2_message(alice, alice.new_did().did, ghost.did, "x")
+    with pytest.raises(TransportError) as info:
+        alice.send_v2(packed, ghost.did)
+    assert info.value.status == 502 and "e.p.req.unknown-consumer" in str(info.value)
+    assert _nothing_stored(cloud_agents)
+
+
+def test_v2_restart_between_store_and_fetch(cloud_agents, tmp_path):
+    a = cloud_agents[0]
+    alice, bob = _edge("Alice", cloud_agents), _edge("Bob", [a])
+    alice_did, bob_did = alice.new_did().did, bob.new_did().did
+    alice.send_v2(_v2_message(alice, alice_did, bob_did, "kept"), bob_did)
+    port = a._endpoint.port
+    a.stop()
+    cloud_agents[0] = CloudAgent("CloudAgentA", seed=SEEDS["A"], db_path=str(tmp_path / "A.db"), port=port).start()
+    (item,) = bob.wait_for(1, timeout=5)
+    assert bob.unpack_v2(item.message).message.body == {"content": "kept"}

@@ -11,7 +11,7 @@ from typing import Callable, Iterator, List
 
 import pytest
 
-from refdidcomm import v1
+from refdidcomm import v1, v2
 from refdidcomm.agents import (
     CLOUD_AGENT_TAG,
     INVITATION_TYPE,
@@ -138,6 +138,17 @@ def test_invitation_missing_member(missing):
 def test_invitation_bad_url(url):
     with pytest.raises(MalformedInvitation):
         decode_registration_url(url)
+
+
+def test_invitation_did_extension():
+    did = "did:peer:2.Ez6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc"
+    with_did = CloudAgentInvitation(**{**INV.__dict__, "did": did})
+    url = encode_registration_url(with_did, "https://cloudagenta.com/register")
+    assert decode_registration_url(url).did == did
+    assert "did" not in INV.to_dict()
+    for bad in (5, "not-a-did", did + "#key-1"):
+        with pytest.raises(MalformedInvitation):
+            decode_registration_url(_url(dict(INV.to_dict(), did=bad)))
 
 
 def test_invitation_usage_errors():
@@ -294,3 +305,51 @@ def test_wrap_v1_bad_input(cloud_agents):
         alice.wrap_v1(b"{}", "mailto:bob@example.com")
     with pytest.raises(MalformedMessage):
         alice.wrap_v1(b"[1]", "http://127.0.0.1:1/response/x")
+
+
+# -- routing/2.0 ------------------------------------------------------------------------
+
+
+def test_v2_message_routed_through_every_cloud_agent(cloud_agents):
+    alice, bob = _registered("Alice", cloud_agents), _registered("Bob", cloud_agents)
+    alice_did, bob_did = alice.new_did().did, bob.new_did().did
+    assert all(ca.did for ca in alice.cloud_agents)
+    msg = v2.Message(id="m1", type="https://didcomm.org/basicmessage/2.0/message", from_=bob_did, to=[alice_did], body={"content": "hi"})
+    packed = v2.pack_encrypted(msg, alice_did, frm=bob_did, secrets=bob.v2_secrets, resolver=bob.resolver, forward=False).packed
+    routed = bob.send_v2(packed, alice_did)
+    assert sorted(routed.labels) == ["CloudAgentA", "CloudAgentB", "CloudAgentC"]
+    assert routed.hops[-1] == alice.advertise()
+    by_label = {ca.label: ca for ca in cloud_agents}
+    for label, next_hop in zip(routed.labels, routed.hops[1:]):
+        assert by_label[label].stats.hops == [f"routing/2.0 -> {next_hop}"]
+    assert list(routed.layer_sizes) == sorted(routed.layer_sizes, reverse=True)
+    (item,) = alice.wait_for(1)
+    assert item.media_type == "application/didcomm-encrypted+json"
+    result = alice.unpack_v2(item.message)
+    assert result.message.body == {"content": "hi"}
+    assert result.metadata.authenticated and result.metadata.encrypted_from.startswith(bob_did + "#")
+    assert alice.ack([item]) == 1
+
+
+def test_v1_and_v2_through_the_same_agents(cloud_agents):
+    alice, bob = _registered("Alice", cloud_agents), _registered("Bob", cloud_agents)
+    alice_did, bob_did = alice.new_did().did, bob.new_did().did
+    msg = v2.Message(id="m1", type="https://didcomm.org/basicmessage/2.0/message", body={"content": "v2"})
+    alice.send_v2(v2.pack_encrypted(msg, bob_did, secrets={}, resolver=alice.resolver, forward=False).packed, bob_did)
+    alice.send_v1(v1.pack(b"v1", [bob.key.verkey], None), bob.advertise())
+    got = bob.wait_for(2)
+    kinds = sorted(m.media_type for m in got)
+    assert kinds == ["application/didcomm-encrypted+json", "application/didcomm-envelope-enc"]
+
+
+def test_wrap_v2_needs_agent_dids(tmp_path):
+    agent = CloudAgent("Old", v2=False).start()
+    try:
+        alice = EdgeAgent("Alice")
+        alice.register(agent.registration_url)
+        assert alice.cloud_agents[0].did is None
+        did = alice.new_did().did
+        with pytest.raises(UsageError):
+            alice.wrap_v2(v2.pack_encrypted(v2.Message(id="1", type="https://x.org/a/1.0/b", body={}), did, secrets={}, resolver=alice.resolver, forward=False).packed, did)
+    finally:
+        agent.stop()

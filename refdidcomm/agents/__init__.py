@@ -17,6 +17,10 @@ library stays sans-I/O. Standard library only (``http.server``,
         bob.unpack_v1(item.message).message           # b"hi"
         bob.ack([item])
 
+DIDComm v2 goes the same way with routing/2.0 forwards:
+``alice.new_did()``, :func:`refdidcomm.v2.pack_encrypted` (``forward=False``),
+``alice.send_v2(packed, bob_did)``, ``bob.unpack_v2(item.message)``.
+
 Pieces: :mod:`._transport` (endpoint, client, media types, problem
 reports), :mod:`._inbox` (storage), :mod:`._rfc0346` (cloud agent,
 registration invitations), :mod:`._edge` (edge agent), :mod:`._demo` (the
@@ -31,8 +35,11 @@ from ._rfc0346 import (
     CloudAgent,
     CloudAgentInvitation,
     CloudAgentStats,
+    V2Identity,
     decode_registration_url,
     encode_registration_url,
+    http_endpoint_of,
+    new_peer2_identity,
 )
 from ._transport import (
     DEFAULT_MAX_BODY,
@@ -87,6 +94,9 @@ __all__ = [
     "decode_registration_url",
     "CloudAgent",
     "CloudAgentStats",
+    "V2Identity",
+    "new_peer2_identity",
+    "http_endpoint_of",
     "EdgeAgent",
     "CLOUD_AGENT_TAG",
     "Record",

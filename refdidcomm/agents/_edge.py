@@ -32,13 +32,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from .. import crypto, v1
+from .. import crypto, routing, v1, v2
+from ..did import parse_did_url
+from ..jwk import JWK
 from ..v1._keys import SEED_BYTES
 from .._json import dumps_bytes, loads
 from ..errors import MalformedMessage, UsageError
 from ..v1._rfc0094 import forward_message
-from ._rfc0346 import INVITATION_PARAMETER, CloudAgentInvitation, decode_registration_url
-from ._transport import DEFAULT_TIMEOUT, MEDIA_TYPE_ENVELOPE_V1, MEDIA_TYPE_JSON, get, json_body, post
+from ._rfc0346 import INVITATION_PARAMETER, CloudAgentInvitation, V2Identity, decode_registration_url, http_endpoint_of, new_peer2_identity
+from ._transport import DEFAULT_TIMEOUT, MEDIA_TYPE_ENCRYPTED, MEDIA_TYPE_ENVELOPE_V1, MEDIA_TYPE_JSON, get, json_body, post
 
 __all__ = ["CLOUD_AGENT_TAG", "Record", "RecordStore", "Routed", "Received", "EdgeAgent", "random_below", "shuffled"]
 
@@ -160,6 +162,8 @@ class EdgeAgent:
         rng: randomness for keys, route order and envelopes.
         backend: crypto backend (default: the active one).
         timeout: seconds per HTTP hop.
+        resolver: DID resolver for DIDComm v2 (default: a fresh
+            :func:`refdidcomm.v2.make_resolver`; did:peer resolves by itself).
     """
 
     def __init__(
@@ -170,6 +174,7 @@ class EdgeAgent:
         rng: Optional[crypto.Rng] = None,
         backend: Optional[crypto.Backend] = None,
         timeout: float = DEFAULT_TIMEOUT,
+        resolver: Optional[v2.DIDResolver] = None,
     ) -> None:
         if not isinstance(label, str) or not label:
             raise UsageError("label must be a non-empty str")
@@ -183,6 +188,9 @@ class EdgeAgent:
         self.records = RecordStore()
         self._advertised: Optional[CloudAgentInvitation] = None
         self._seen: Set[Tuple[str, int]] = set()
+        self.resolver: v2.DIDResolver = resolver if resolver is not None else v2.make_resolver()
+        self.v2_secrets: Dict[str, JWK] = {}
+        self.dids: List[str] = []
 
     # -- registration -------------------------------------------------------
 
@@ -305,6 +313,76 @@ class EdgeAgent:
         """POST a wrapped message to its first hop, waiting long enough for every hop behind it."""
         # Each hop waits self.timeout for the next; the sender waits for all of them.
         post(routed.first_hop, routed.envelope, media_type, timeout=self.timeout * len(routed.hops))
+
+    # -- DIDComm v2 ------------------------------------------------------------
+
+    def new_did(self) -> V2Identity:
+        """A fresh did:peer:2 whose service is :meth:`advertise`; its keys join this agent's secrets."""
+        identity = new_peer2_identity(self.advertise(), resolver=self.resolver, rng=self.rng, backend=self.backend)
+        self.v2_secrets.update(identity.secrets)
+        self.dids.append(identity.did)
+        return identity
+
+    def wrap_v2(self, packed: str, to_did: str, order: Optional[Sequence[CloudAgentInvitation]] = None) -> Routed:
+        """Wrap a DIDComm v2 encrypted message in routing/2.0 forwards, one per cloud agent.
+
+        The innermost forward's ``next`` is ``to_did``; each further one's is
+        the DID of the cloud agent wrapped just before; each layer is
+        anoncrypted to its cloud agent's DID (:func:`refdidcomm.routing.wrap_forward`).
+
+        Args:
+            packed: the JWE for the recipient (JSON text).
+            to_did: the recipient DID; its DIDCommMessaging service must be
+                an http(s) URI without routing keys (an RFC 0346 response endpoint).
+            order: cloud agents, first chosen first (default: :meth:`route_order`).
+
+        Raises:
+            UsageError: a cloud agent without a DID (v1 only); the recipient's
+                service has routing keys; bad arguments.
+            MalformedMessage: the recipient has no usable service.
+
+        Spec: RFC 0346 (the random chain); DIDComm v2 §"Routing Protocol 2.0".
+        """
+        did = parse_did_url(to_did, field_name="to").did
+        wrapped, meta = routing.wrap_for_recipient(packed, did, resolver=self.resolver, rng=self.rng, backend=self.backend)
+        if meta is None:
+            raise MalformedMessage(f"{did[:60]}... has no DIDComm v2 service", "to")
+        if meta.routing_keys:
+            raise UsageError("the recipient's service has routing keys; an RFC 0346 route ends at a plain response endpoint")
+        to_endpoint = http_endpoint_of(did, self.resolver)
+        chain = list(order) if order is not None else self.route_order()
+        missing = [a.label for a in chain if a.did is None]
+        if missing:
+            raise UsageError(f"cloud agents without a DIDComm v2 DID cannot carry routing/2.0: {', '.join(missing)}")
+        current, next_hop = wrapped, did
+        sizes = [len(current.encode("utf-8"))]
+        hops = [to_endpoint]
+        for agent in chain:
+            current = routing.wrap_forward(current, next_hop, str(agent.did), resolver=self.resolver, rng=self.rng, backend=self.backend)
+            next_hop = str(agent.did)
+            sizes.append(len(current.encode("utf-8")))
+            hops.append(agent.service_endpoint)
+        return Routed(
+            envelope=current.encode("utf-8"),
+            first_hop=hops[-1],
+            hops=tuple(reversed(hops)),
+            labels=tuple(a.label for a in reversed(chain)),
+            layer_sizes=tuple(reversed(sizes)),
+        )
+
+    def send_v2(self, packed: str, to_did: str, order: Optional[Sequence[CloudAgentInvitation]] = None) -> Routed:
+        """:meth:`wrap_v2`, then POST to the first hop as ``application/didcomm-encrypted+json``.
+
+        Raises:
+            TransportError: as :meth:`send_v1`.
+        """
+        routed = self.wrap_v2(packed, to_did, order)
+        self.post_routed(routed, MEDIA_TYPE_ENCRYPTED)
+        return routed
+
+    def unpack_v2(self, packed: Any) -> v2.UnpackResult:
+        """Unpack a DIDComm v2 message with every key of this agent's DIDs."""
+        return v2.unpack(packed, secrets=self.v2_secrets, resolver=self.resolver, backend=self.backend)
 
     # -- receiving ----------------------------------------------------------
 

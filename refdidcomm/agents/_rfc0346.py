@@ -44,7 +44,11 @@ Choices where the RFC is silent or loose, and why:
   routing/1.0 forwards here carry the URL, as RFC 0346 says.
 * routing/2.0 (DIDComm v2 §"Routing Protocol 2.0"): ``next`` is a DID or key
   id, as the spec requires; the cloud agent resolves it and posts the inner
-  message to the DID's DIDCommMessaging service endpoint.
+  message to the DID's DIDCommMessaging service endpoint. For that each
+  cloud agent has a did:peer:2 whose service is its service endpoint, and
+  the invitation carries it in one extra member, ``did`` (our extension:
+  RFC 0346 predates DIDComm v2). Forwards are encrypted to that DID's
+  keyAgreement key.
 * Forwarding is synchronous: the agent answers ``202`` only after the next
   hop answered ``202``, and ``502`` with a problem report otherwise. The
   sender thus learns of a broken route at once and nothing is left half way
@@ -60,7 +64,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .. import crypto, v1
+from .. import crypto, routing, v1, v2
+from ..did import create_peer2, normalize_services, parse_did_url
+from ..jwk import JWK, generate
 from ..v1._keys import SEED_BYTES
 from .._json import dumps_bytes, loads
 from .._message_type import DIDCOMM_DOC_URI, LEGACY_DOC_URI
@@ -85,6 +91,9 @@ from ._transport import (
 __all__ = [
     "INVITATION_TYPE",
     "INVITATION_PARAMETER",
+    "V2Identity",
+    "new_peer2_identity",
+    "http_endpoint_of",
     "CloudAgentInvitation",
     "encode_registration_url",
     "decode_registration_url",
@@ -111,6 +120,9 @@ class CloudAgentInvitation:
         response_endpoint: ``responseEndpoint``: base of ``.../{consumer}``.
         consumer: the consumer id issued with this invitation.
         consumer_endpoint: ``consumerEndpoint``: where the consumer fetches.
+        did: our extension ``did``: the cloud agent's DIDComm v2 DID (a
+            did:peer:2 whose DIDCommMessaging service is ``serviceEndpoint``),
+            the hop routing/2.0 forwards are encrypted to; None for a v1-only agent.
     """
 
     id: str
@@ -120,6 +132,7 @@ class CloudAgentInvitation:
     response_endpoint: str
     consumer: str
     consumer_endpoint: str
+    did: Optional[str] = None
 
     @property
     def consumer_response_endpoint(self) -> str:
@@ -128,7 +141,7 @@ class CloudAgentInvitation:
 
     def to_dict(self) -> Dict[str, Any]:
         """The invitation as the RFC's JSON object."""
-        return {
+        obj: Dict[str, Any] = {
             "@type": INVITATION_TYPE,
             "@id": self.id,
             "label": self.label,
@@ -138,6 +151,9 @@ class CloudAgentInvitation:
             "consumer": self.consumer,
             "consumerEndpoint": self.consumer_endpoint,
         }
+        if self.did is not None:
+            obj["did"] = self.did
+        return obj
 
     @classmethod
     def from_dict(cls, obj: Any) -> "CloudAgentInvitation":
@@ -172,6 +188,15 @@ class CloudAgentInvitation:
                 v1.verkey(key, field=f"recipientKeys[{i}]")
             except (MalformedMessage, UsageError) as exc:
                 raise MalformedInvitation(str(exc), f"recipientKeys[{i}]") from None
+        did = obj.get("did")
+        if did is not None:
+            if not isinstance(did, str):
+                raise MalformedInvitation("must be a DID string", "did")
+            try:
+                if parse_did_url(did, field_name="did").did != did:
+                    raise MalformedInvitation("must be a DID, not a DID URL", "did")
+            except MalformedMessage as exc:
+                raise MalformedInvitation(exc.reason, "did") from None
         return cls(
             id=text["@id"],
             label=text["label"],
@@ -180,7 +205,81 @@ class CloudAgentInvitation:
             response_endpoint=text["responseEndpoint"],
             consumer=text["consumer"],
             consumer_endpoint=text["consumerEndpoint"],
+            did=did,
         )
+
+
+@dataclass(frozen=True)
+class V2Identity:
+    """A DIDComm v2 identity: one DID, its private keys, and the resolver to use with it.
+
+    Attributes:
+        did: a did:peer:2 (numalgo 2) carrying its keys and service.
+        secrets: kid -> private JWK (the keyAgreement and authentication keys).
+        resolver: ``did -> DIDDocument`` (did:peer resolves from the DID itself).
+    """
+
+    did: str
+    secrets: Mapping[str, JWK]
+    resolver: v2.DIDResolver
+
+
+def new_peer2_identity(
+    service_uri: Optional[str],
+    *,
+    resolver: Optional[v2.DIDResolver] = None,
+    rng: Optional[crypto.Rng] = None,
+    backend: Optional[crypto.Backend] = None,
+) -> V2Identity:
+    """A fresh did:peer:2 with an Ed25519 authentication key, an X25519 keyAgreement key and a service.
+
+    Args:
+        service_uri: the ``DIDCommMessaging`` service's ``uri`` (accept
+            ``didcomm/v2``, no routing keys); None for a DID without service.
+        resolver: the resolver to keep (default: :func:`refdidcomm.v2.make_resolver`).
+        rng: randomness for the two keys (32 bytes each, Ed25519 first).
+        backend: crypto backend.
+
+    Returns:
+        :class:`V2Identity` whose secrets carry the resolved key ids.
+
+    Spec: Peer DID Method "Generating a did:peer:2" (purpose codes ``V``
+    authentication, ``E`` keyAgreement); DIDComm v2 §"Service Endpoint" (v2.1
+    object form ``{"uri", "accept", "routingKeys"}``).
+    """
+    signing = generate("Ed25519", rng, backend=backend)
+    agreement = generate("X25519", rng, backend=backend)
+    services = []
+    if service_uri is not None:
+        services.append({"type": "DIDCommMessaging", "serviceEndpoint": {"uri": service_uri, "accept": ["didcomm/v2"]}})
+    did = create_peer2([("V", signing), ("E", agreement)], services)
+    resolver = resolver if resolver is not None else v2.make_resolver()
+    doc = resolver(did)
+    secrets = {
+        doc.authentication[0].id: signing.with_kid(doc.authentication[0].id),
+        doc.key_agreement[0].id: agreement.with_kid(doc.key_agreement[0].id),
+    }
+    return V2Identity(did=did, secrets=secrets, resolver=resolver)
+
+
+def http_endpoint_of(did_or_kid: str, resolver: v2.DIDResolver) -> str:
+    """The http(s) URI of the first DIDComm v2 ``DIDCommMessaging`` service of a DID (or a key id's DID).
+
+    Raises:
+        MalformedMessage: no such service, or its endpoint is not an http(s)
+            URL (a DID endpoint would need another forward layer, which only
+            the sender can add).
+
+    Spec: DIDComm v2 §"Routing Protocol 2.0" ("next ... the identifier of the
+    party to send the attached message to") and §"Service Endpoint".
+    """
+    did = parse_did_url(did_or_kid, field_name="body.next").did
+    for service in normalize_services(resolver(did)):
+        if service.type != "DIDCommMessaging" or (service.accept is not None and "didcomm/v2" not in service.accept):
+            continue
+        if urllib.parse.urlsplit(service.uri).scheme in ("http", "https"):
+            return service.uri
+    raise MalformedMessage(f"{did[:60]}... has no http(s) DIDCommMessaging service to pass the message to", "body.next")
 
 
 def encode_registration_url(invitation: CloudAgentInvitation, base: str) -> str:
@@ -267,8 +366,11 @@ class CloudAgent:
         timeout: seconds to wait for the next hop when forwarding.
         backend: crypto backend (default: the active one).
         rng: randomness for the seed and ids (default: the OS CSPRNG).
-        v2: optional DIDComm v2 identity ``(did, secrets, resolver)`` for
-            routing/2.0 forwards (see :mod:`._edge` ``V2Identity``).
+        v2: serve routing/2.0 too: the agent gets a did:peer:2 (keys from
+            ``rng``) whose service is its service endpoint, announced in its
+            invitations' ``did`` member. ``False`` makes a routing/1.0-only agent.
+        resolver: the DID resolver for routing/2.0 (default: a fresh
+            :func:`refdidcomm.v2.make_resolver`).
 
     Use as a context manager or :meth:`start` / :meth:`stop`.
     """
@@ -286,7 +388,8 @@ class CloudAgent:
         timeout: float = DEFAULT_TIMEOUT,
         backend: Optional[crypto.Backend] = None,
         rng: Optional[crypto.Rng] = None,
-        v2: Optional[Any] = None,
+        v2: bool = True,
+        resolver: Optional[Any] = None,
     ) -> None:
         if not isinstance(label, str) or not label:
             raise UsageError("label must be a non-empty str")
@@ -301,10 +404,13 @@ class CloudAgent:
         self._owns_inbox = inbox is None
         self.inbox: Inbox = inbox if inbox is not None else SqliteInbox(db_path or ":memory:", owner=label)
         self.timeout = timeout
-        self.v2 = v2
         self.stats = CloudAgentStats()
         self._stats_lock = threading.Lock()
         self._endpoint = HTTPEndpoint(self.handle, host=host, port=port, max_body=max_body)
+        # The socket is bound now, so the service endpoint is known for the DID.
+        self.v2: Optional[V2Identity] = (
+            new_peer2_identity(self.service_endpoint, resolver=resolver, rng=rng, backend=backend) if v2 else None
+        )
 
     # -- URLs ---------------------------------------------------------------
 
@@ -375,6 +481,7 @@ class CloudAgent:
             response_endpoint=self.response_endpoint,
             consumer=consumer,
             consumer_endpoint=self.consumer_endpoint,
+            did=self.v2.did if self.v2 is not None else None,
         )
 
     def _count(self, **increments: int) -> None:
@@ -435,10 +542,10 @@ class CloudAgent:
     def _service_endpoint_v2(self, request: Request) -> Response:
         if self.v2 is None:
             raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", "this cloud agent has no DIDComm v2 identity")
-        from ._v2 import next_hop_endpoint, unwrap_forward_v2
-
-        forwarded = unwrap_forward_v2(request.body, self.v2, backend=self._backend)
-        target = next_hop_endpoint(forwarded.next, self.v2)
+        # DIDComm v2 §"Routing Protocol 2.0", "Mediator Process": decrypt,
+        # read body.next, send the attachment on to next's endpoint.
+        forwarded = routing.unwrap_forward(request.body, secrets=self.v2.secrets, resolver=self.v2.resolver, backend=self._backend)
+        target = http_endpoint_of(forwarded.next, self.v2.resolver)
         self._pass_on(target, forwarded.forwarded.encode("utf-8"), MEDIA_TYPE_ENCRYPTED, "routing/2.0")
         return Response(202)
 
