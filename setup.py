@@ -14,7 +14,6 @@ import importlib.util
 import os
 import re
 import sys
-import sysconfig
 from typing import List
 
 from setuptools import find_packages, setup
@@ -51,14 +50,20 @@ def _load_build_script():
     return module
 
 
+# The loaded _crypto/build_native.py, once native_modules() has decided to build.
+_build_native = None
+
+
 def native_modules() -> List[str]:
     """The ``cffi_modules`` to build: the native core, or none (with a warning)."""
+    global _build_native
     try:
         import cffi  # noqa: F401 - only to learn whether it is there
     except ImportError:
         print(NATIVE_WARNING.format("cffi is not installed"), file=sys.stderr)
         return []
     build_native = _load_build_script()
+    _build_native = build_native
     if build_native.SODIUM is None:
         print(NATIVE_WARNING.format(build_native.SODIUM_REASON), file=sys.stderr)
         return []
@@ -69,9 +74,11 @@ def native_modules() -> List[str]:
 class OptionalBuildExt(build_ext):
     """build_ext that turns a failed native build into a warning.
 
-    It also adds, for in-place and editable builds (the extension lands in the
-    checkout, not next to ``nacl/``), the run path of the building
-    interpreter's site-packages ``nacl/`` to the PyNaCl-linked extension.
+    After a successful build it writes ``_refdidcomm_native_build.py`` (where
+    libsodium comes from: ``_crypto/build_native.py``'s ``build_info_source``)
+    next to the extension -- into the build directory, and into the checkout
+    for in-place and editable builds -- so that the loader knows, before
+    importing the extension, whether to preload PyNaCl's libsodium.
     """
 
     _FAILURES = (CCompilerError, CompileError, ExecError, LinkError, PlatformError, OSError)
@@ -85,15 +92,19 @@ class OptionalBuildExt(build_ext):
             super().run()
         except self._FAILURES as exc:
             self._warn(exc)
+        if not self._native_failed and _build_native is not None and _build_native.SODIUM is not None:
+            targets = {self.build_lib}
+            if self._into_checkout:
+                targets.add(HERE)
+            for directory in sorted(targets):
+                os.makedirs(directory, exist_ok=True)
+                _build_native.write_build_info(_build_native.SODIUM, directory)
 
     def _warn(self, exc: BaseException) -> None:
         self._native_failed = True
         print(NATIVE_WARNING.format(f"{type(exc).__name__}: {exc}"), file=sys.stderr)
 
     def build_extension(self, ext) -> None:  # type: ignore[no-untyped-def]
-        if getattr(self, "_into_checkout", False) and "-Wl,-rpath,$ORIGIN/nacl" in ext.extra_link_args:
-            nacl_dir = os.path.join(sysconfig.get_path("platlib"), "nacl")
-            ext.extra_link_args = list(ext.extra_link_args) + [f"-Wl,-rpath,{nacl_dir}"]
         try:
             super().build_extension(ext)
         except self._FAILURES as exc:

@@ -18,23 +18,36 @@ Where libsodium comes from (decided by :func:`locate_sodium`):
    linked as ``-l:libsodium.so.23``, a bare ``libsodium.so`` as ``-lsodium``.
 2. Otherwise (``SODIUM_INSTALL`` unset or ``pynacl``): the libsodium compiled
    into the PyNaCl wheel. Its ``nacl/_sodium*.so`` exports the libsodium
-   symbols and has no SONAME; we link it with ``-L<nacl dir>
-   -l:_sodium.abi3.so`` and the run path ``$ORIGIN/nacl``, which is right when
-   ``_refdidcomm_native`` and ``nacl/`` are installed in the same
-   site-packages (PyNaCl is a build and a run requirement). In-place and
-   editable builds also get the run path of the building interpreter's
-   site-packages ``nacl/`` (added by ``setup.py``). ELF platforms only: on
-   macOS and Windows the PyNaCl module cannot be linked against, so there
-   the native core needs a system libsodium.
+   symbols but has no SONAME and lives wherever PyNaCl was installed (the
+   same site-packages, another one of a ``--system-site-packages`` venv, a
+   ``--user`` or ``--target`` directory). So the extension records no
+   DT_NEEDED entry and no run path for it at all: the libsodium symbols stay
+   undefined in ``_refdidcomm_native`` (allowed in ELF shared objects), and
+   ``refdidcomm._native_backend`` first locates ``nacl/_sodium*.so`` with
+   ``importlib.util.find_spec("nacl")`` (nacl itself is not imported) and
+   loads it with ``RTLD_GLOBAL``, so that the extension's symbols resolve
+   when it is imported. ELF platforms only: on macOS and Windows the native
+   core needs a system libsodium.
 3. Unset and no PyNaCl: a system runtime library found by ``find_library``.
 
+Every route links with ``-Wl,-z,now``: all symbols are bound when the
+extension is loaded, so a missing libsodium symbol is an ImportError at
+import time, never a crash at the first call.
+
+The route taken is recorded twice: in the generated top-level module
+``_refdidcomm_native_build`` (:func:`build_info_source`; ``setup.py`` writes
+it next to the extension), which the loader reads *before* importing the
+extension to know whether to preload PyNaCl's library, and in the extension
+itself as ``REFDIDCOMM_SODIUM_FROM_PYNACL``, which the loader cross-checks.
+
 No libsodium header is needed: the prototypes are declared below (they are
-the documented libsodium API, 1.0.12 and later). When nothing is found,
+the documented libsodium API, 1.0.12 and later; the native backend refuses
+libsodium older than 1.0.18). When nothing is found,
 ``SODIUM`` is ``None``, ``SODIUM_REASON`` says why, ``ffibuilder`` is ``None``
 and ``setup.py`` installs the pure-Python package only.
 
 Run directly (``python _crypto/build_native.py``) to build the extension
-into the current directory.
+and ``_refdidcomm_native_build.py`` into the current directory.
 """
 
 
@@ -49,14 +62,29 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["MODULE_NAME", "Sodium", "locate_sodium", "make_ffibuilder", "SODIUM", "SODIUM_REASON", "ffibuilder"]
+__all__ = [
+    "MODULE_NAME",
+    "BUILD_INFO_MODULE",
+    "Sodium",
+    "locate_sodium",
+    "make_ffibuilder",
+    "build_info_source",
+    "write_build_info",
+    "SODIUM",
+    "SODIUM_REASON",
+    "ffibuilder",
+]
 
 MODULE_NAME = "_refdidcomm_native"
+BUILD_INFO_MODULE = "_refdidcomm_native_build"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 # Compiler flags for the generated module and aesni.c. No -maes: the AES-NI
 # functions carry their own target attribute and are dispatched by CPUID.
 EXTRA_COMPILE_ARGS = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing"]
+# Bind every symbol at load time (ELF): an unresolved libsodium symbol makes
+# the import fail loudly instead of the first call that needs it.
+EXTRA_LINK_ARGS = ["-Wl,-z,now"] if sys.platform not in ("darwin", "win32", "cygwin") else []
 
 # The libsodium functions we call, declared by us with their documented
 # signatures (libsodium 1.0.12 and later), so that no sodium.h is needed.
@@ -157,12 +185,31 @@ int refdidcomm_aes_key_unwrap(const uint8_t *kek, size_t kek_len, const uint8_t 
                               size_t in_len, uint8_t *out);
 """
 
-CDEF = SODIUM_API + AES_API
+# libsodium's version functions. PyNaCl's bundled build does not export them
+# (it exports only what PyNaCl binds), so they are declared only on the
+# system routes; on the PyNaCl route the loader checks the version itself.
+SODIUM_VERSION_API = """
+const char *sodium_version_string(void);
+int sodium_library_version_major(void);
+int sodium_library_version_minor(void);
+"""
 
-SOURCE = (
-    "#include <stddef.h>\n#include <stdint.h>\n#include \"aesni.h\"\n\n"
-    "/* libsodium API, declared by refdidcomm (no sodium.h needed) */\n" + SODIUM_API
-)
+# Which route the extension was built for (1: PyNaCl's _sodium, 0: system).
+ROUTE_API = """
+#define REFDIDCOMM_SODIUM_FROM_PYNACL ...
+"""
+
+
+def _cdef_and_source(sodium: "Sodium") -> Tuple[str, str]:
+    """The cdef and the C source for ``sodium``'s route."""
+    from_pynacl = sodium.origin == "pynacl"
+    sodium_api = SODIUM_API if from_pynacl else SODIUM_API + SODIUM_VERSION_API
+    source = (
+        "#include <stddef.h>\n#include <stdint.h>\n#include \"aesni.h\"\n\n"
+        f"#define REFDIDCOMM_SODIUM_FROM_PYNACL {int(from_pynacl)}\n\n"
+        "/* libsodium API, declared by refdidcomm (no sodium.h needed) */\n" + sodium_api
+    )
+    return sodium_api + AES_API + ROUTE_API, source
 
 
 @dataclass(frozen=True)
@@ -172,9 +219,10 @@ class Sodium:
     Attributes:
         origin: ``"pkg-config"``, ``"system"`` or ``"pynacl"``.
         detail: human-readable location (library path or name).
-        link_args: extra linker arguments.
+        link_args: extra linker arguments (none for ``pynacl``).
         libraries, library_dirs: for the Extension.
-        pynacl_dir: the ``nacl`` package directory linked against (origin ``pynacl``).
+        pynacl_dir: the ``nacl`` package directory found at build time
+            (origin ``pynacl``); not recorded in the extension.
     """
 
     origin: str
@@ -224,17 +272,9 @@ def _pynacl() -> Tuple[Optional[Sodium], str]:
     candidates = sorted(glob.glob(os.path.join(nacl_dir, "_sodium*.so")))
     if not candidates:
         return None, f"no _sodium*.so in {nacl_dir}"
-    lib = os.path.basename(candidates[0])
-    return (
-        Sodium(
-            "pynacl",
-            os.path.join(nacl_dir, lib),
-            link_args=[f"-l:{lib}", "-Wl,-rpath,$ORIGIN/nacl"],
-            library_dirs=[nacl_dir],
-            pynacl_dir=nacl_dir,
-        ),
-        "",
-    )
+    # Nothing to link: the symbols stay undefined and are resolved at import
+    # time from the library the loader preloads with RTLD_GLOBAL.
+    return Sodium("pynacl", candidates[0], pynacl_dir=nacl_dir), ""
 
 
 def locate_sodium() -> Tuple[Optional[Sodium], str]:
@@ -262,29 +302,49 @@ def locate_sodium() -> Tuple[Optional[Sodium], str]:
     return None, f"libsodium not found (no pkg-config entry; {why}; no system runtime library)"
 
 
-def make_ffibuilder(sodium: Sodium, extra_rpath: Sequence[str] = ()) -> Any:
+def make_ffibuilder(sodium: Sodium) -> Any:
     """The cffi FFI builder for ``_refdidcomm_native`` linked as ``sodium`` says.
 
     Args:
         sodium: the result of :func:`locate_sodium`.
-        extra_rpath: directories to add to the run path (development builds).
     """
     import cffi
 
+    cdef, source = _cdef_and_source(sodium)
     builder = cffi.FFI()
-    builder.cdef(CDEF)
+    builder.cdef(cdef)
     kwargs: Dict[str, Any] = {
         # Absolute paths: cffi's standalone compile() changes directory.
         "sources": [os.path.join(HERE, "aesni.c")],
         "include_dirs": [HERE],
         "depends": [os.path.join(HERE, "aesni.h")],
         "extra_compile_args": list(EXTRA_COMPILE_ARGS),
-        "extra_link_args": list(sodium.link_args) + [f"-Wl,-rpath,{d}" for d in extra_rpath],
+        "extra_link_args": list(sodium.link_args) + list(EXTRA_LINK_ARGS),
         "libraries": list(sodium.libraries),
         "library_dirs": list(sodium.library_dirs),
     }
-    builder.set_source(MODULE_NAME, SOURCE, **kwargs)
+    builder.set_source(MODULE_NAME, source, **kwargs)
     return builder
+
+
+def build_info_source(sodium: Sodium) -> str:
+    """The text of ``_refdidcomm_native_build.py`` for an extension built as ``sodium`` says."""
+    return (
+        f'"""Generated when {MODULE_NAME} was built: where its libsodium comes from.\n\n'
+        "Read by refdidcomm._native_backend before it imports the extension. Do not edit.\n"
+        '"""\n\n'
+        f"SODIUM_ORIGIN = {sodium.origin!r}  # 'pkg-config', 'system' or 'pynacl'\n"
+        f"SODIUM_DETAIL = {sodium.detail!r}\n"
+        f"PRELOAD_PYNACL = {sodium.origin == 'pynacl'!r}\n"
+    )
+
+
+def write_build_info(sodium: Sodium, directory: str) -> str:
+    """Write ``_refdidcomm_native_build.py`` into ``directory``; return its path."""
+    path = os.path.join(directory, BUILD_INFO_MODULE + ".py")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(build_info_source(sodium))
+    return path
 
 
 SODIUM, SODIUM_REASON = locate_sodium()
@@ -295,8 +355,5 @@ if __name__ == "__main__":
     if ffibuilder is None:
         sys.exit(f"cannot build {MODULE_NAME}: {SODIUM_REASON}")
     print(f"libsodium: {SODIUM.origin}: {SODIUM.detail}")
-    if SODIUM.pynacl_dir:
-        # A development build next to the checkout: $ORIGIN/nacl does not
-        # exist there, so also record where this interpreter's PyNaCl is.
-        ffibuilder = make_ffibuilder(SODIUM, extra_rpath=[SODIUM.pynacl_dir])
     ffibuilder.compile(verbose=True)
+    print("wrote", write_build_info(SODIUM, os.getcwd()))

@@ -7,6 +7,17 @@ compiler or no cffi at install time, or a copied ``refdidcomm/`` folder),
 importing this module raises :class:`ImportError`, which
 :func:`refdidcomm.crypto.backend` turns into :class:`BackendUnavailable`.
 
+Loading (see ``_crypto/build_native.py``): the build writes a small module
+``_refdidcomm_native_build`` next to the extension saying where its libsodium
+comes from. When that is PyNaCl's ``nacl/_sodium*.so``, the extension has
+no DT_NEEDED entry for it (PyNaCl may live in any site directory), so
+:func:`preload_pynacl_sodium` first finds that file with
+``importlib.util.find_spec("nacl")`` -- without importing ``nacl`` -- and
+loads it with ``RTLD_GLOBAL``; the extension, linked with ``-z now``, then
+binds every libsodium symbol at import or fails to import. A system
+libsodium is an ordinary DT_NEEDED dependency. Either way libsodium older
+than 1.0.18 is refused (:func:`check_sodium_version`).
+
 What runs where:
 
 * libsodium: X25519, Ed25519 and its conversions to X25519,
@@ -37,18 +48,174 @@ raises :class:`InvalidKey`.
 
 from __future__ import annotations
 
-try:
-    import _refdidcomm_native
-except ImportError as exc:  # the facade reports this as BackendUnavailable
-    raise ImportError(
-        "the native extension _refdidcomm_native is not installed or does not load "
-        f"({exc}); install refdidcomm with pip on a host with a C compiler to build it"
-    ) from exc
+import ctypes
+import glob
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import os
+from typing import Any, Optional, Sequence, Tuple
+
+#: libsodium 1.0.18 is library version 10.3 (its SODIUM_LIBRARY_VERSION_MAJOR
+#: and _MINOR, what sodium_library_version_major/minor() return); 1.0.19 and
+#: later are 26.x. Older libraries are refused.
+MIN_SODIUM_LIBRARY_VERSION = (10, 3)
+MIN_SODIUM_RELEASE = "1.0.18"
+#: PyNaCl 1.4.0 was the first release to bundle libsodium 1.0.18 (its
+#: changelog: "Update libsodium to 1.0.18").
+MIN_PYNACL_FOR_SODIUM = (1, 4)
+
+
+def find_pynacl_sodium(search_path: Optional[Sequence[str]] = None) -> str:
+    """The path of PyNaCl's ``nacl/_sodium*.so``, found without importing ``nacl``.
+
+    Args:
+        search_path: directories to look for the ``nacl`` package in;
+            ``None`` means ``sys.path`` (``importlib.util.find_spec("nacl")``).
+    Returns:
+        The absolute path of the shared object.
+    Raises:
+        ImportError: no ``nacl`` package, or no ``_sodium*.so`` in it; the
+            message says where it looked.
+    """
+    if search_path is None:
+        spec = importlib.util.find_spec("nacl")
+        where = "sys.path"
+    else:
+        spec = importlib.machinery.PathFinder.find_spec("nacl", list(search_path))
+        where = ", ".join(search_path)
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError(
+            "the native extension was built against PyNaCl's libsodium (nacl/_sodium*.so), "
+            f"but no 'nacl' package was found on {where}; install PyNaCl>=1.4"
+        )
+    directories = [os.path.abspath(d) for d in spec.submodule_search_locations]
+    for directory in directories:
+        found = sorted(glob.glob(os.path.join(glob.escape(directory), "_sodium*.so")))
+        if found:
+            return found[0]
+    raise ImportError(f"PyNaCl's libsodium: no _sodium*.so in {', '.join(directories)}")
+
+
+def preload_pynacl_sodium(search_path: Optional[Sequence[str]] = None) -> Tuple[str, Any]:
+    """Load PyNaCl's ``nacl/_sodium*.so`` into the global symbol scope.
+
+    The extension built on the PyNaCl route has no DT_NEEDED entry for that
+    library (it may live in any site directory), so its libsodium symbols are
+    resolved from the global scope when it is imported; ``RTLD_GLOBAL`` puts
+    them there. Loading the file does not initialise PyNaCl's Python module.
+
+    Args:
+        search_path: as for :func:`find_pynacl_sodium`.
+    Returns:
+        ``(path, ctypes handle)``.
+    Raises:
+        ImportError: not found or cannot be loaded (the message names the file).
+    """
+    path = find_pynacl_sodium(search_path)
+    try:
+        handle = ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+    except OSError as exc:
+        raise ImportError(f"cannot load PyNaCl's libsodium {path}: {exc}") from exc
+    return path, handle
+
+
+def check_sodium_version(major: int, minor: int, where: str) -> None:
+    """Refuse a libsodium older than 1.0.18 (library version 10.3).
+
+    Args:
+        major, minor: ``sodium_library_version_major/minor()``.
+        where: which library was asked (for the message).
+    Raises:
+        ImportError: too old (the facade reports BackendUnavailable).
+    """
+    if (major, minor) < MIN_SODIUM_LIBRARY_VERSION:
+        want = ".".join(map(str, MIN_SODIUM_LIBRARY_VERSION))
+        raise ImportError(
+            f"{where} is libsodium library version {major}.{minor}; the native backend needs "
+            f"libsodium {MIN_SODIUM_RELEASE} or later (library version {want} or later)"
+        )
+
+
+def _check_pynacl_sodium_version(path: str, handle: Any) -> None:
+    """The version check for PyNaCl's library.
+
+    Its bundled build does not export sodium_library_version_major/minor, so
+    where they are missing the PyNaCl distribution that owns ``path`` must be
+    1.4 or later (which bundles libsodium 1.0.18 or later).
+    """
+    try:
+        major_fn, minor_fn = handle.sodium_library_version_major, handle.sodium_library_version_minor
+    except AttributeError:
+        pass
+    else:
+        check_sodium_version(major_fn(), minor_fn(), f"PyNaCl's libsodium {path}")
+        return
+    site_dir = os.path.dirname(os.path.dirname(path))
+    versions = [d.version for d in importlib.metadata.distributions(name="PyNaCl", path=[site_dir])]
+    if not versions:
+        raise ImportError(
+            f"cannot tell the libsodium version of {path}: it exports no version function "
+            f"and {site_dir} has no PyNaCl distribution metadata"
+        )
+    parts = tuple(int(p) for p in versions[0].split(".")[:2] if p.isdigit())
+    if parts < MIN_PYNACL_FOR_SODIUM:
+        raise ImportError(
+            f"{path} belongs to PyNaCl {versions[0]}, which bundles a libsodium older than "
+            f"{MIN_SODIUM_RELEASE}; the native backend needs PyNaCl>=1.4 or a system libsodium>={MIN_SODIUM_RELEASE}"
+        )
+
+
+def _load_extension() -> Any:
+    """Import ``_refdidcomm_native`` the way its build record says, and check its libsodium."""
+    try:
+        import _refdidcomm_native_build as build_info
+    except ImportError:
+        build_info = None  # an extension built before the record existed
+    origin = getattr(build_info, "SODIUM_ORIGIN", None)
+    preload = bool(getattr(build_info, "PRELOAD_PYNACL", False))
+    if preload:
+        looked_for = "PyNaCl's libsodium (nacl/_sodium*.so on sys.path)"
+    elif origin is not None:
+        looked_for = f"the system libsodium it was linked with ({getattr(build_info, 'SODIUM_DETAIL', '?')})"
+    else:
+        looked_for = "the libsodium it was linked with (no _refdidcomm_native_build record found)"
+    sodium_path, handle = preload_pynacl_sodium() if preload else ("", None)
+    try:
+        import _refdidcomm_native
+    except ImportError as exc:
+        raise ImportError(
+            f"the native extension _refdidcomm_native is not installed or does not load ({exc}); "
+            f"it needs {looked_for}; install refdidcomm with pip on a host with a C compiler to build it"
+        ) from exc
+    lib = _refdidcomm_native.lib
+    from_pynacl = getattr(lib, "REFDIDCOMM_SODIUM_FROM_PYNACL", None)
+    if from_pynacl is None:
+        raise ImportError("_refdidcomm_native was built by an older refdidcomm (no route record); reinstall refdidcomm")
+    if bool(from_pynacl) != preload:
+        raise ImportError(
+            "_refdidcomm_native and _refdidcomm_native_build disagree about where libsodium comes from; "
+            "reinstall refdidcomm"
+        )
+    if preload:
+        _check_pynacl_sodium_version(sodium_path, handle)
+    else:
+        check_sodium_version(
+            lib.sodium_library_version_major(), lib.sodium_library_version_minor(), "the linked libsodium"
+        )
+    return _refdidcomm_native
+
+
+_refdidcomm_native = _load_extension()
 
 from .errors import CryptoError, DecryptionError, InvalidKey, LowOrderPointError, UsageError
 
 __all__ = [
     "NAME",
+    "MIN_SODIUM_LIBRARY_VERSION",
+    "find_pynacl_sodium",
+    "preload_pynacl_sodium",
+    "check_sodium_version",
     "aesni_available",
     "aes256gcm_available",
     "random_bytes",

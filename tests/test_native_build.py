@@ -110,19 +110,188 @@ def _readelf_dynamic(path: str) -> str:
     return subprocess.run([exe, "-d", path], check=True, capture_output=True, text=True).stdout
 
 
-def test_pynacl_link_is_relocatable(native: crypto.Backend) -> None:
-    """Linked against PyNaCl's _sodium, the run path must include $ORIGIN/nacl."""
+def _build_record() -> Any:
+    """The generated _refdidcomm_native_build module of the loaded extension."""
+    import _refdidcomm_native_build
+
+    return _refdidcomm_native_build
+
+
+def test_extension_binds_symbols_at_load_and_records_no_pynacl_dependency(native: crypto.Backend) -> None:
+    """PyNaCl route: no DT_NEEDED on _sodium and no nacl run path; any route: BIND_NOW."""
     import _refdidcomm_native
 
     if not sys.platform.startswith("linux"):
-        pytest.skip("ELF run paths are checked on Linux only")
+        pytest.skip("ELF dynamic sections are checked on Linux only")
     dynamic = _readelf_dynamic(_refdidcomm_native.__file__)
     needed = re.findall(r"\(NEEDED\).*\[(.*)\]", dynamic)
-    if not any(name.startswith("_sodium") for name in needed):
-        pytest.skip(f"linked against a system libsodium ({needed})")
-    runpath = re.search(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic)
-    assert runpath is not None
-    assert "$ORIGIN/nacl" in runpath.group(1).split(":")
+    # -Wl,-z,now: an unresolved libsodium symbol fails the import, not a later call.
+    assert re.search(r"\(FLAGS\).*BIND_NOW|\(FLAGS_1\).*\bNOW\b", dynamic), dynamic
+    record = _build_record()
+    assert bool(_refdidcomm_native.lib.REFDIDCOMM_SODIUM_FROM_PYNACL) == record.PRELOAD_PYNACL
+    if record.SODIUM_ORIGIN != "pynacl":
+        assert any("sodium" in name for name in needed), needed
+        pytest.skip(f"linked against a system libsodium ({needed}); the PyNaCl checks do not apply")
+    assert not any(name.startswith("_sodium") for name in needed), needed
+    for runpath in re.findall(r"\((?:RUNPATH|RPATH)\).*\[(.*)\]", dynamic):
+        assert not any(part.rstrip("/").endswith("nacl") for part in runpath.split(":")), runpath
+
+
+def _pynacl_sodium_file() -> pathlib.Path:
+    from refdidcomm import _native_backend
+
+    return pathlib.Path(_native_backend.find_pynacl_sodium())
+
+
+def _fake_site_with_nacl(root: pathlib.Path) -> pathlib.Path:
+    """A site directory holding only nacl/__init__.py and a copy of PyNaCl's _sodium*.so."""
+    source = _pynacl_sodium_file()
+    (root / "nacl").mkdir(parents=True)
+    (root / "nacl" / "__init__.py").write_text("raise ImportError('nacl must not be imported')\n")
+    shutil.copy2(source, root / "nacl" / source.name)
+    # PyNaCl's bundled library exports no version function: the loader reads
+    # the version of the PyNaCl distribution that owns it.
+    import importlib.metadata
+
+    version = importlib.metadata.version("PyNaCl")
+    info = root / f"PyNaCl-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: PyNaCl\nVersion: {version}\n")
+    return root / "nacl" / source.name
+
+
+def test_loader_preloads_pynacl_sodium_from_any_site_dir(native: crypto.Backend, tmp_path: pathlib.Path) -> None:
+    """The loader finds nacl/_sodium*.so in a directory unrelated to $ORIGIN and loads it globally."""
+    from refdidcomm import _native_backend
+
+    if not _build_record().PRELOAD_PYNACL:
+        pytest.skip("the extension links a system libsodium; nothing to preload")
+    copy = _fake_site_with_nacl(tmp_path / "elsewhere")
+    assert _native_backend.find_pynacl_sodium([str(tmp_path / "elsewhere")]) == str(copy)
+    path, handle = _native_backend.preload_pynacl_sodium([str(tmp_path / "elsewhere")])
+    assert path == str(copy)
+    assert handle.sodium_init() in (0, 1)
+    maps = pathlib.Path("/proc/self/maps")
+    if maps.is_file():
+        assert str(copy) in maps.read_text()
+    with pytest.raises(ImportError, match="no 'nacl' package was found on " + re.escape(str(tmp_path))):
+        _native_backend.find_pynacl_sodium([str(tmp_path)])
+    (tmp_path / "empty" / "nacl").mkdir(parents=True)
+    (tmp_path / "empty" / "nacl" / "__init__.py").write_text("")
+    with pytest.raises(ImportError, match="no _sodium\\*\\.so in"):
+        _native_backend.find_pynacl_sodium([str(tmp_path / "empty")])
+
+
+def _isolated_extension(tmp_path: pathlib.Path) -> pathlib.Path:
+    """Copy the extension, its build record and cffi's backend into one directory (no nacl)."""
+    import importlib.util
+
+    if not _build_record().PRELOAD_PYNACL:
+        pytest.skip("the extension links a system libsodium; the PyNaCl route is not built here")
+    ext = tmp_path / "ext"
+    ext.mkdir()
+    for name in ("_refdidcomm_native", "_refdidcomm_native_build", "_cffi_backend"):
+        origin = importlib.util.find_spec(name).origin
+        shutil.copy2(origin, ext / os.path.basename(origin))
+    return ext
+
+
+def _isolated_child(code: str, path: list, backend_env: str = "") -> subprocess.CompletedProcess:
+    """A child with -S (no site-packages): sys.path is ``path`` plus the checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REFDIDCOMM_BACKEND", "PYTHONPATH")}
+    env["PYTHONPATH"] = os.pathsep.join([str(p) for p in path] + [str(ROOT)])
+    if backend_env:
+        env["REFDIDCOMM_BACKEND"] = backend_env
+    return subprocess.run(
+        [sys.executable, "-S", "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, env=env, cwd=str(ROOT / "tests"), timeout=120,
+    )
+
+
+def test_native_loads_with_pynacl_in_another_site_dir(native: crypto.Backend, tmp_path: pathlib.Path) -> None:
+    """As in a --system-site-packages venv: the extension and PyNaCl in different directories."""
+    ext = _isolated_extension(tmp_path)
+    copy = _fake_site_with_nacl(tmp_path / "other-site")
+    proc = _isolated_child(
+        """
+        import sys
+        import refdidcomm.crypto as c
+        print("BACKEND", c.BACKEND)
+        if c.BACKEND != "native":
+            c.backend("native")  # raises, with the reason, into stderr
+        print("nacl imported", "nacl" in sys.modules)
+        print("maps", %r in open("/proc/self/maps").read())
+        sk = bytes.fromhex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a")
+        print("x25519", c.x25519_public_key(sk).hex())
+        """ % str(copy),
+        [ext, tmp_path / "other-site"],
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "BACKEND native" in lines
+    assert "nacl imported False" in lines
+    assert "maps True" in lines
+    assert "x25519 8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a" in lines
+
+
+def test_native_without_pynacl_fails_loudly_at_import(native: crypto.Backend, tmp_path: pathlib.Path) -> None:
+    """No nacl anywhere: the bare extension does not import (-z now), and the error says what was looked for."""
+    ext = _isolated_extension(tmp_path)
+    bare = _isolated_child("import _refdidcomm_native\n", [ext])
+    assert bare.returncode != 0
+    assert "undefined symbol" in bare.stderr
+    proc = _isolated_child("import refdidcomm.crypto\n", [ext], backend_env="native")
+    assert proc.returncode != 0
+    assert "BackendUnavailable" in proc.stderr
+    assert "PyNaCl's libsodium (nacl/_sodium*.so)" in proc.stderr
+    assert "no 'nacl' package was found on sys.path" in proc.stderr
+    fallback = _isolated_child("import refdidcomm.crypto as c\nprint(c.BACKEND)\n", [ext])
+    assert fallback.returncode == 0, fallback.stderr
+    assert fallback.stdout.strip() == "pure"
+
+
+@pytest.mark.parametrize("major, minor, ok", [(9, 6, False), (10, 2, False), (10, 3, True), (26, 1, True)])
+def test_libsodium_older_than_1_0_18_is_refused(native: crypto.Backend, major: int, minor: int, ok: bool) -> None:
+    from refdidcomm import _native_backend
+
+    if ok:
+        _native_backend.check_sodium_version(major, minor, "test library")
+    else:
+        with pytest.raises(ImportError, match=r"test library is libsodium library version .*needs libsodium 1\.0\.18 or later"):
+            _native_backend.check_sodium_version(major, minor, "test library")
+
+
+class _NoVersionHandle:
+    """Like PyNaCl's bundled library: no sodium_library_version_* exported."""
+
+
+class _VersionHandle:
+    def __init__(self, major: int, minor: int) -> None:
+        self.sodium_library_version_major = lambda: major
+        self.sodium_library_version_minor = lambda: minor
+
+
+@pytest.mark.parametrize("version, ok", [("1.3.0", False), ("1.4.0", True), ("1.6.2", True)])
+def test_pynacl_sodium_version_from_distribution(native: crypto.Backend, tmp_path: pathlib.Path, version: str, ok: bool) -> None:
+    from refdidcomm import _native_backend
+
+    lib = tmp_path / "nacl" / "_sodium.abi3.so"
+    lib.parent.mkdir()
+    info = tmp_path / f"PyNaCl-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: PyNaCl\nVersion: {version}\n")
+    if ok:
+        _native_backend._check_pynacl_sodium_version(str(lib), _NoVersionHandle())
+    else:
+        with pytest.raises(ImportError, match="PyNaCl 1.3.0, which bundles a libsodium older than 1.0.18"):
+            _native_backend._check_pynacl_sodium_version(str(lib), _NoVersionHandle())
+    # Where the library does export its version, that decides.
+    with pytest.raises(ImportError, match="library version 10.2"):
+        _native_backend._check_pynacl_sodium_version(str(lib), _VersionHandle(10, 2))
+    (info / "METADATA").unlink()
+    info.rmdir()
+    with pytest.raises(ImportError, match="cannot tell the libsodium version"):
+        _native_backend._check_pynacl_sodium_version(str(lib), _NoVersionHandle())
 
 
 # -- the C AES core, directly (the facade has no single-block function) -----
