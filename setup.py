@@ -119,6 +119,10 @@ class OptionalBuildExt(build_ext):
 
 _cffi_modules = native_modules()
 _native_kwargs = {"cffi_modules": _cffi_modules} if _cffi_modules else {}
+# The built extension imports cffi's _cffi_backend at run time, so cffi is a
+# run requirement whenever the extension is built. PyNaCl stays one either
+# way: its libsodium is what the extension uses on the PyNaCl route.
+_requires = ["PyNaCl>=1.4"] + (["cffi>=1.15"] if _cffi_modules else [])
 
 setup(
     name="refdidcomm",
@@ -130,7 +134,7 @@ setup(
     packages=find_packages(include=["refdidcomm", "refdidcomm.*"]),
     package_data={"refdidcomm": ["py.typed"]},
     python_requires=">=3.9",
-    install_requires=["PyNaCl>=1.4"],
+    install_requires=_requires,
     extras_require={"test": ["pytest", "hypothesis"]},
     cmdclass={"build_ext": OptionalBuildExt},
     zip_safe=False,

@@ -478,6 +478,17 @@ def test_bad_sodium_install_warns_and_succeeds() -> None:
     assert "SODIUM_INSTALL='bogus'" in proc.stderr
 
 
+def test_cffi_is_a_run_requirement_when_the_extension_is_built(tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("cffi")
+    proc = _setup_py(["-q", "egg_info", "--egg-base", str(tmp_path)], {})
+    assert proc.returncode == 0, proc.stderr
+    if "native crypto core was not built" in proc.stderr:
+        pytest.skip("no libsodium found here, so the extension is not built")
+    requires = (tmp_path / "refdidcomm.egg-info" / "requires.txt").read_text().splitlines()
+    assert "cffi>=1.15" in requires
+    assert "PyNaCl>=1.4" in requires
+
+
 def test_failing_compiler_leaves_a_warning_not_an_error(tmp_path: pathlib.Path) -> None:
     pytest.importorskip("cffi")
     build_temp, build_lib = tmp_path / "temp", tmp_path / "lib"
