@@ -7,7 +7,7 @@ import io
 import json
 import pathlib
 import sys
-from typing import Any, Dict, List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
