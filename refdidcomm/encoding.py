@@ -44,6 +44,8 @@ __all__ = [
     "b64_decode_lenient",
     "b58encode",
     "b58decode",
+    "B58_MAX_LEN",
+    "MULTIKEY_MAX_LEN",
     "multibase_encode",
     "multibase_decode",
     "varint_encode",
@@ -287,11 +289,28 @@ def b58encode(data: BytesLike) -> str:
     return "1" * zeros + "".join(reversed(digits))
 
 
-def b58decode(text: str) -> bytes:
+#: The default limit of :func:`b58decode`, in characters. The draft's
+#: decoding is quadratic in the length (about 8.5 s for 200,000 characters),
+#: and base58 text often comes from peers (did:key, verkeys, kids). Every use
+#: in refdidcomm is a key, a signature or a multihash: the longest, a
+#: multicodec-wrapped 133-byte uncompressed P-521 point, is under 190
+#: characters, so 4096 leaves ample room and bounds the work at a few ms.
+B58_MAX_LEN = 4096
+
+#: The limit :func:`multikey_decode` applies to the whole Multikey string:
+#: the longest key it accepts (a 66-byte P-521 scalar or 67-byte compressed
+#: point behind a 2-byte varint) is about 95 characters; 256 also lets the
+#: 133-byte uncompressed points through to their precise rejection reason.
+MULTIKEY_MAX_LEN = 256
+
+
+def b58decode(text: str, *, max_len: int = B58_MAX_LEN) -> bytes:
     """Decode base58btc.
 
     Args:
         text: base58btc text.
+        max_len: the longest ``text`` accepted, in characters (default
+            :data:`B58_MAX_LEN`); checked before any decoding work.
 
     Returns:
         The bytes: one zero byte per leading ``'1'``, then the big-endian value
@@ -299,13 +318,20 @@ def b58decode(text: str) -> bytes:
 
     Raises:
         MalformedMessage: ``"invalid character"`` (anything outside the
-            alphabet, including whitespace and non-ASCII).
-        UsageError: ``text`` is not a ``str``.
+            alphabet, including whitespace and non-ASCII); ``"longer than
+            max_len"``.
+        UsageError: ``text`` is not a ``str``; ``max_len`` is not a
+            non-negative int.
 
     Spec: draft-msporny-base58-03 §4 "The Base58 Decoding Algorithm".
+    Quadratic in the length, hence the length cap.
     """
     if not isinstance(text, str):
         raise UsageError(f"text must be str, not {type(text).__name__}")
+    if not isinstance(max_len, int) or isinstance(max_len, bool) or max_len < 0:
+        raise UsageError("max_len must be a non-negative int")
+    if len(text) > max_len:
+        raise MalformedMessage(f"base58 text of {len(text)} characters is longer than max_len ({max_len})")
     zeros = len(text) - len(text.lstrip("1"))
     value = 0
     for character in text:
@@ -626,13 +652,15 @@ def multikey_decode(text: str) -> Tuple[str, bytes]:
     crypto layer to check.
 
     Args:
-        text: ``"z"`` followed by base58btc text.
+        text: ``"z"`` followed by base58btc text, at most
+            :data:`MULTIKEY_MAX_LEN` characters in all.
 
     Returns:
         ``(codec name, raw key bytes)``.
 
     Raises:
-        MalformedMessage: not base58btc multibase, bad base58 or varint, an
+        MalformedMessage: longer than :data:`MULTIKEY_MAX_LEN` (checked
+            first), not base58btc multibase, bad base58 or varint, an
             unknown or non-key codec, a wrong key length, an uncompressed or
             malformed compressed point.
         UsageError: ``text`` is not a ``str``.
@@ -642,6 +670,8 @@ def multikey_decode(text: str) -> Tuple[str, bytes]:
     """
     if not isinstance(text, str):
         raise UsageError(f"text must be str, not {type(text).__name__}")
+    if len(text) > MULTIKEY_MAX_LEN:
+        raise MalformedMessage(f"Multikey of {len(text)} characters is longer than {MULTIKEY_MAX_LEN}")
     if not text.startswith("z"):
         raise MalformedMessage("Multikey must be base58btc multibase (prefix 'z')")
     name, key = multicodec_unwrap(multibase_decode(text))

@@ -652,3 +652,49 @@ def test_fuzz_multikey_decode(value):
 def test_errors_are_refdidcomm_errors():
     assert issubclass(MalformedMessage, RefDIDCommError)
     assert issubclass(UsageError, RefDIDCommError)
+
+
+# -- length caps: base58 decoding is quadratic, and did:key text comes from peers
+
+
+def test_b58decode_cap_is_checked_before_any_work():
+    import time
+
+    assert encoding.B58_MAX_LEN == 4096
+    ok = "2" * encoding.B58_MAX_LEN
+    assert len(encoding.b58decode(ok)) > 0
+    with pytest.raises(MalformedMessage, match="longer than max_len"):
+        encoding.b58decode("2" * (encoding.B58_MAX_LEN + 1))
+    # 200,000 characters (8.5 s to decode) are refused at once, even with a
+    # character that is not base58: the cap comes first.
+    start = time.perf_counter()
+    with pytest.raises(MalformedMessage, match="longer than max_len"):
+        encoding.b58decode("0" + "2" * 200_000)
+    assert time.perf_counter() - start < 0.5
+
+
+def test_b58decode_max_len_keyword():
+    assert encoding.b58decode("2NEpo7TZRRrLZSi2U", max_len=17) == b"Hello World!"
+    with pytest.raises(MalformedMessage):
+        encoding.b58decode("2NEpo7TZRRrLZSi2U", max_len=16)
+    assert encoding.b58decode("", max_len=0) == b""
+    for bad in (-1, "5", None, True, 1.5):
+        with pytest.raises(UsageError):
+            encoding.b58decode("2", max_len=bad)
+
+
+def test_multikey_decode_cap():
+    assert encoding.MULTIKEY_MAX_LEN == 256
+    # The longest key it accepts (a 66-byte P-521 scalar) and the uncompressed
+    # points it rejects for that reason both fit under the cap.
+    longest = encoding.multibase_encode(encoding.multicodec_wrap("p521-pub", b"\x04" + bytes(132)))
+    assert len(longest) <= encoding.MULTIKEY_MAX_LEN
+    with pytest.raises(MalformedMessage, match="uncompressed"):
+        encoding.multikey_decode(longest)
+    with pytest.raises(MalformedMessage, match="longer than 256"):
+        encoding.multikey_decode("z" + "2" * 256)
+    with pytest.raises(MalformedMessage, match="longer than 256"):
+        encoding.multikey_decode("z" + "2" * 200_000)
+    # The cap is on the whole string, checked before the prefix.
+    with pytest.raises(MalformedMessage, match="longer than 256"):
+        encoding.multikey_decode("u" * 257)
