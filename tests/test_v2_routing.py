@@ -317,3 +317,17 @@ def test_is_forward() -> None:
     assert routing.is_forward(Message(id="1", type=routing.FORWARD_TYPE, body={"next": "did:example:bob"}))
     assert not routing.is_forward(Message(id="1", type="https://didcomm.org/routing/1.0/forward"))
     assert not routing.is_forward({"type": routing.FORWARD_TYPE})  # type: ignore[arg-type]
+
+
+def test_wrap_forward_inner_text_forms(backend) -> None:
+    inner = {"protected": "e30", "ciphertext": "QUJD", "note": "é"}
+    pretty = '  {\n  "protected": "e30",\n  "ciphertext": "QUJD", "note": "\\u00e9"}\n'
+    for packed in (inner, pretty, pretty.encode("utf-8"), _json.dumps(inner)):
+        wrapped = routing.wrap_forward(packed, "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, backend=backend)
+        result = routing.unwrap_forward(wrapped, secrets=SECRETS, resolver=RESOLVER, backend=backend)
+        assert _json.loads(result.forwarded) == inner
+        assert result.forward_message.attachments[0]["data"]["json"] == inner
+    with pytest.raises(errors.MalformedMessage):
+        routing.wrap_forward('{"a":1}{"b":2}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER)
+    with pytest.raises(errors.MalformedMessage):
+        routing.wrap_forward('{"a":1,"a":2}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER)

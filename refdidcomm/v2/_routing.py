@@ -248,15 +248,28 @@ def _draw(rng: Optional[crypto.Rng], be: crypto.Backend, n: int) -> bytes:
     return bytes(out)
 
 
-def _inner_object(packed: Union[str, bytes, Mapping[str, Any]]) -> Dict[str, Any]:
+def _inner_text(packed: Union[str, bytes, Mapping[str, Any]], *, trusted: bool = False) -> str:
+    """The message to attach, as JSON text, checked to be one JSON object (unless we just wrote it)."""
     if isinstance(packed, Mapping):
-        return dict(packed)
+        return _json.dumps(dict(packed))
     if not isinstance(packed, (str, bytes, bytearray)):
         raise UsageError("packed must be JSON text or a JSON object")
-    obj = _json.loads(packed, field="packed")
-    if not isinstance(obj, dict):
-        raise UsageError("packed must be a JSON object (a DIDComm message)")
-    return obj
+    if not trusted:
+        if not isinstance(_json.loads(packed, field="packed"), dict):
+            raise UsageError("packed must be a JSON object (a DIDComm message)")
+    return packed if isinstance(packed, str) else bytes(packed).decode("utf-8")
+
+
+def _splice(fields: Dict[str, Any], attachment_id: str, inner_text: str) -> bytes:
+    """The forward's JSON text: ``fields``, then the one attachment whose ``data.json`` is ``inner_text``.
+
+    The inner message is written as the text it already is instead of being
+    parsed and serialized again: for a 1 MiB payload that halves the JSON
+    work per hop. ``inner_text`` is one JSON object, so the result is JSON.
+    """
+    head = _json.dumps(fields)
+    tail = ',"attachments":[{"id":' + _json.dumps(attachment_id) + ',"data":{"json":' + inner_text + "}}]}"
+    return (head[:-1] + tail).encode("utf-8")
 
 
 def wrap_forward(
@@ -292,25 +305,41 @@ def wrap_forward(
         MalformedMessage: ``next_hop``/``hop`` not DIDs, a key not in keyAgreement.
     Spec: DIDComm v2 "Routing Protocol 2.0" (Messages, Sender Process).
     """
+    return _wrap_forward(packed, next_hop, hop, resolver=resolver, headers=headers, enc=enc, rng=rng, backend=backend)
+
+
+def _wrap_forward(
+    packed: Union[str, bytes, Mapping[str, Any]],
+    next_hop: str,
+    hop: str,
+    *,
+    resolver: DIDResolver,
+    headers: Optional[Mapping[str, Any]],
+    enc: str,
+    rng: Optional[crypto.Rng],
+    backend: Optional[crypto.Backend],
+    trusted: bool = False,
+) -> str:
     be = backend or crypto.backend(crypto.BACKEND)
     parse_did_url(next_hop, field_name="body.next")
     hop_did = parse_did_url(hop, field_name="routingKeys").did
     keys = _hop_keys(resolver, hop)
-    inner = _inner_object(packed)
+    inner = _inner_text(packed, trusted=trusted)
     extra = dict(headers or {})
     clash = sorted(set(extra) & _OWN_HEADERS)
     if clash:
         raise UsageError(f"forward headers may not set {clash}")
-    forward: Dict[str, Any] = {
+    fields: Dict[str, Any] = {
         "id": _uuid4(_draw(rng, be, 16)),
         "type": FORWARD_TYPE,
         "to": [hop_did],
         "body": {"next": next_hop},
-        "attachments": [{"id": _uuid4(_draw(rng, be, 16)), "data": {"json": inner}}],
     }
-    forward.update(extra)
-    Message.from_dict(forward)  # the same rules a mediator applies
-    plaintext = _json.dumps_bytes(forward)
+    fields.update(extra)
+    attachment_id = _uuid4(_draw(rng, be, 16))
+    # The same rules a mediator applies (the attachment's content stands in as {}).
+    Message.from_dict(dict(fields, attachments=[{"id": attachment_id, "data": {"json": {}}}]))
+    plaintext = _splice(fields, attachment_id, inner)
     return _json.dumps(jwe.encrypt(plaintext, keys, alg=_FORWARD_ALG, enc=enc, rng=rng, backend=be))
 
 
@@ -350,8 +379,11 @@ def wrap_for_recipient(
     be = backend or crypto.backend(crypto.BACKEND)
     next_hop = parse_did_url(to_did, field_name="to").did
     current: Union[str, Mapping[str, Any]] = packed
-    for hop in reversed(route.hops):
-        current = wrap_forward(current, next_hop, hop, resolver=resolver, headers=headers, enc=enc, rng=rng, backend=be)
+    for depth, hop in enumerate(reversed(route.hops)):
+        # After the first layer, current is the JWE we have just written.
+        current = _wrap_forward(
+            current, next_hop, hop, resolver=resolver, headers=headers, enc=enc, rng=rng, backend=be, trusted=depth > 0
+        )
         next_hop = hop
     return current, ServiceMetadata(id=route.service_id, service_endpoint=route.uri, routing_keys=route.hops)
 
