@@ -11,6 +11,8 @@ caller (:func:`refdidcomm.crypto.x25519`), identically for both backends.
 
 from __future__ import annotations
 
+from .errors import UsageError
+
 __all__ = ["x25519", "x25519_base", "P", "A24"]
 
 # RFC 7748 §4.1: p = 2^255 - 19, A = 486662; §5: a24 = (A - 2) / 4 = 121665.
@@ -58,6 +60,16 @@ def cswap(swap: int, x_2: int, x_3: int) -> tuple:
     return x_2 ^ dummy, x_3 ^ dummy
 
 
+def _check_len(name: str, value: object, n: int) -> None:
+    # The facade checks types and lengths first; this keeps the module safe
+    # when used on its own (RFC 7748 §5: scalars and u-coordinates are
+    # 32-byte strings for X25519).
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise UsageError(f"{name} must be bytes, not {type(value).__name__}")
+    if len(value) != n:
+        raise UsageError(f"{name} must be {n} bytes, got {len(value)}")
+
+
 def x25519(k: bytes, u: bytes) -> bytes:
     """X25519(k, u) by the Montgomery ladder of RFC 7748 §5.
 
@@ -66,7 +78,12 @@ def x25519(k: bytes, u: bytes) -> bytes:
         u: 32-byte u-coordinate.
     Returns:
         32-byte u-coordinate of [k]u (all zero for a low-order u).
+    Raises:
+        UsageError: ``k`` or ``u`` is not 32 bytes.
+    Spec: RFC 7748 §5.
     """
+    _check_len("k", k, 32)
+    _check_len("u", u, 32)
     k_int = decode_scalar25519(k)
     x_1 = decode_u_coordinate(u)
     x_2, z_2, x_3, z_3 = 1, 0, x_1, 1
@@ -99,5 +116,9 @@ def x25519(k: bytes, u: bytes) -> bytes:
 
 
 def x25519_base(k: bytes) -> bytes:
-    """X25519(k, 9): the public key of ``k`` (RFC 7748 §6.1)."""
+    """X25519(k, 9): the public key of ``k`` (RFC 7748 §6.1).
+
+    Raises:
+        UsageError: ``k`` is not 32 bytes.
+    """
     return x25519(k, BASE_U)

@@ -31,6 +31,7 @@ Hashes and HMAC come from :mod:`hashlib` and :mod:`hmac`.
 
 from __future__ import annotations
 
+import hmac
 import importlib
 import os
 from types import ModuleType
@@ -44,6 +45,7 @@ __all__ = [
     "backend",
     "available_backends",
     "Rng",
+    "RANDOM_BYTES_MAX",
     "random_bytes",
     "x25519_public_key",
     "x25519",
@@ -74,6 +76,13 @@ __all__ = [
 Rng = Callable[[int], bytes]
 
 _ENV = "REFDIDCOMM_BACKEND"
+
+#: The most bytes one :func:`random_bytes` call returns: 2**31 - 1, the
+#: largest signed 32-bit count. refdidcomm draws keys, nonces and IVs (tens of
+#: bytes); the cap turns an absurd request into a UsageError instead of an
+#: OverflowError (beyond what C's size types hold) or a MemoryError from the
+#: backend, and keeps the count valid for every C API a backend passes it to.
+RANDOM_BYTES_MAX = 2**31 - 1
 
 # ---------------------------------------------------------------------------
 # Ed25519 verification rules shared by both backends (RFC 8032 §5.1.7 plus the
@@ -142,15 +151,24 @@ class Backend:
 
     # -- randomness -------------------------------------------------------
     def random_bytes(self, n: int) -> bytes:
-        """Return ``n`` bytes from the operating system's CSPRNG.
+        """Return ``n`` bytes from a CSPRNG.
+
+        The native backend uses libsodium's ``randombytes_buf``, the pure one
+        :func:`os.urandom`.
 
         Args:
-            n: number of bytes, >= 0.
+            n: number of bytes, 0 <= n <= :data:`RANDOM_BYTES_MAX` (2**31 - 1).
+        Returns:
+            ``n`` random bytes.
         Raises:
-            UsageError: ``n`` is not a non-negative int.
+            UsageError: ``n`` is not an int, is negative, or exceeds
+                :data:`RANDOM_BYTES_MAX`.
+        Spec: none (operating-system / libsodium CSPRNG).
         """
         if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise UsageError("n must be a non-negative int")
+        if n > RANDOM_BYTES_MAX:
+            raise UsageError(f"n must be at most {RANDOM_BYTES_MAX} (2**31 - 1), got {n}")
         return self._impl.random_bytes(n)
 
     # -- X25519 (RFC 7748) ------------------------------------------------
@@ -186,8 +204,9 @@ class Backend:
         pk = _check_bytes("pk", pk, 32)
         out = self._impl.x25519(sk, pk)
         # RFC 7748 §6.1: "implementations MAY check whether the result is the
-        # all-zero value and abort if so". We always do.
-        if out == bytes(32):
+        # all-zero value and abort if so". We always do, comparing without an
+        # early exit (the shared secret is secret).
+        if hmac.compare_digest(out, bytes(32)):
             raise LowOrderPointError("X25519 result is all zero (low-order point)")
         return out
 
@@ -502,9 +521,16 @@ class Backend:
 
 
 def _draw(rng: Optional[Rng], n: int, be: Backend) -> bytes:
-    """Draw ``n`` bytes from ``rng`` (or the backend's CSPRNG), checking the length."""
+    """Draw ``n`` bytes from ``rng`` (or the backend's CSPRNG), checking the length.
+
+    Raises:
+        UsageError: ``rng`` is neither None nor callable, or does not return
+            exactly ``n`` bytes.
+    """
     if rng is None:
         return be.random_bytes(n)
+    if not callable(rng):
+        raise UsageError(f"rng must be a callable rng(n) -> bytes or None, not {type(rng).__name__}")
     out = rng(n)
     if not isinstance(out, (bytes, bytearray)) or len(out) != n:
         raise UsageError(f"rng({n}) must return exactly {n} bytes")

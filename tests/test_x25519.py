@@ -203,3 +203,22 @@ def test_backends_agree_on_random_inputs() -> None:
             except LowOrderPointError:
                 outs.append(None)
         assert all(o == outs[0] for o in outs)
+
+
+@pytest.mark.parametrize("n", [0, 1, 31, 33, 64])
+def test_module_checks_lengths_on_its_own(n: int) -> None:
+    """_rfc7748 used directly (not through the facade): UsageError, not IndexError."""
+    good = bytes(range(32))
+    with pytest.raises(UsageError, match="must be 32 bytes"):
+        _rfc7748.x25519(bytes(n), good)
+    with pytest.raises(UsageError, match="must be 32 bytes"):
+        _rfc7748.x25519(good, bytes(n))
+    with pytest.raises(UsageError, match="must be 32 bytes"):
+        _rfc7748.x25519_base(bytes(n))
+
+
+def test_module_checks_types_on_its_own() -> None:
+    with pytest.raises(UsageError, match="must be bytes"):
+        _rfc7748.x25519("k" * 32, bytes(32))  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="must be bytes"):
+        _rfc7748.x25519(bytes(32), None)  # type: ignore[arg-type]

@@ -1,0 +1,86 @@
+"""The facade's own checks, on both backends: the random_bytes cap, the rng
+argument, the X25519 all-zero comparison, and its derived constants.
+
+Every test here asserts something the facade does itself, before or after
+calling a backend.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, List
+
+import pytest
+
+from refdidcomm import crypto
+from refdidcomm.errors import LowOrderPointError, UsageError
+
+
+# -- random_bytes: n is capped at 2**31 - 1 ----------------------------------
+
+
+@pytest.mark.parametrize("n", [2**31, 2**62, 2**64, 10**30])
+def test_random_bytes_over_the_cap_is_a_usage_error(backend: crypto.Backend, n: int) -> None:
+    # Without the cap: OverflowError (2**64) or MemoryError (2**62) escape.
+    with pytest.raises(UsageError, match="at most 2147483647"):
+        backend.random_bytes(n)
+
+
+@pytest.mark.parametrize("n", [-1, 1.0, "16", None, True])
+def test_random_bytes_rejects_non_counts(backend: crypto.Backend, n: Any) -> None:
+    with pytest.raises(UsageError):
+        backend.random_bytes(n)
+
+
+def test_random_bytes_cap_value_and_small_draws(backend: crypto.Backend) -> None:
+    assert crypto.RANDOM_BYTES_MAX == 2**31 - 1
+    for n in (0, 1, 15, 16, 17, 63, 64, 65):
+        assert len(backend.random_bytes(n)) == n
+
+
+# -- rng: None or a callable returning exactly n bytes -----------------------
+
+
+@pytest.mark.parametrize("rng", [5, b"\x00" * 32, "rng", [bytes(32)]])
+def test_box_seal_rng_must_be_callable(backend: crypto.Backend, rng: Any) -> None:
+    pk = backend.x25519_public_key(bytes(range(32)))
+    # Without the check: TypeError ("'int' object is not callable").
+    with pytest.raises(UsageError, match="rng must be a callable"):
+        backend.box_seal(b"m", pk, rng=rng)
+
+
+@pytest.mark.parametrize("out", [bytes(31), bytes(33), b"", "x" * 32, None])
+def test_box_seal_rng_must_return_n_bytes(backend: crypto.Backend, out: Any) -> None:
+    pk = backend.x25519_public_key(bytes(range(32)))
+    with pytest.raises(UsageError, match=r"rng\(32\) must return exactly 32 bytes"):
+        backend.box_seal(b"m", pk, rng=lambda n: out)
+
+
+def test_box_seal_rng_is_used(backend: crypto.Backend) -> None:
+    pk = backend.x25519_public_key(bytes(range(32)))
+    esk = bytes(range(1, 33))
+    sealed = backend.box_seal(b"m", pk, rng=lambda n: esk)
+    assert sealed[:32] == backend.x25519_public_key(esk)
+
+
+# -- X25519: the all-zero check compares without an early exit ---------------
+
+
+def test_x25519_zero_check_uses_compare_digest(backend: crypto.Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: List[tuple] = []
+    real = hmac.compare_digest
+
+    def spy(a: Any, b: Any) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(crypto.hmac, "compare_digest", spy)
+    sk, peer = bytes(range(32)), backend.x25519_public_key(bytes(range(1, 33)))
+    out = backend.x25519(sk, peer)
+    assert calls == [(out, bytes(32))]
+    # (libsodium already refuses a low-order point itself; the pure ladder
+    # returns all zero and the facade's check raises.)
+    with pytest.raises(LowOrderPointError):
+        backend.x25519(sk, bytes(32))
+    if backend.name == "pure":
+        assert calls[-1] == (bytes(32), bytes(32))
