@@ -181,3 +181,29 @@ def test_did_docs_file_shapes(tmp_path: pathlib.Path) -> None:
     (tmp_path / "bad").write_text(json.dumps({"nope": 1}))
     with pytest.raises(MalformedMessage):
         _cli_v2.load_did_docs_file(str(tmp_path / "bad"))
+
+
+def test_signed_and_sign_then_anoncrypt(files: Dict[str, str], capsys: pytest.CaptureFixture) -> None:
+    from refdidcomm import did
+    from refdidcomm.jwk import generate
+
+    key = generate("Ed25519", rng=lambda n: b"\x07" * n)
+    signer = did.create_did_key(key)
+    kid = f"{signer}#{signer.split(':')[2]}"
+    secrets = pathlib.Path(files["dir"]) / "signer.jwks"
+    secrets.write_text(json.dumps({"keys": [dict(key.to_dict(private=True), kid=kid)]}))
+    msg = json.dumps({"id": "s1", "type": "https://example.org/t/1.0/m", "from": signer, "to": ["did:example:erin"], "body": {}})
+    code, out, err = run(["pack", "--signed", "--sign-from", signer, "--secrets", str(secrets), "--json", msg], capsys)
+    assert (code, err) == (0, "")
+    signed = json.loads(out)
+    assert signed["sign_from_kid"] == kid
+    code, out, _ = run(["unpack", "--secrets", files["charlie"], signed["packed"]], capsys)
+    meta = json.loads(out)["metadata"]
+    assert code == 0 and meta["non_repudiation"] is True and meta["encrypted"] is False
+    code, out, err = run(["pack", "--anoncrypt", "--sign-from", signer, "--to", "did:example:erin", "--secrets", str(secrets),
+                          "--did-docs", files["docs"], msg], capsys)
+    assert (code, err) == (0, "")
+    erin = jwks(pathlib.Path(files["dir"]), "erin", "did:example:erin")
+    code, out, _ = run(["unpack", "--secrets", erin, "--did-docs", files["docs"], out.strip()], capsys)
+    meta = json.loads(out)["metadata"]
+    assert code == 0 and meta["non_repudiation"] is True and meta["anonymous_sender"] is True and meta["sign_from"] == kid
