@@ -24,8 +24,10 @@
  * The CBC padding check and the RFC 3394 integrity check accumulate masks
  * and branch once, on the final verdict.
  *
- * Wiping: key schedules, expanded key words and stack buffers that held key
- * or plaintext bytes are overwritten (volatile stores) before returning.
+ * Wiping: key schedules, expanded key words and every stack buffer that held
+ * key or plaintext bytes, or D_K output (the CBC decryption blocks b[]), are
+ * overwritten (volatile stores) before returning; buffers that only ever hold
+ * ciphertext or the IV (c[], prev) are public and left as they are.
  * Copies the compiler keeps only in XMM registers cannot be reached from C
  * and are not wiped.
  *
@@ -179,6 +181,7 @@ AESNI_INLINE int expand_key(aes_key *k, const uint8_t *key, size_t key_len)
     k->dec[nr] = k->enc[0];
     k->nr = nr;
     wipe(w, sizeof w);
+    wipe(&temp, sizeof temp); /* the last key word computed */
     return REFDIDCOMM_AES_OK;
 }
 
@@ -306,6 +309,9 @@ AESNI_FN static int cbc_decrypt_worker(const uint8_t *key, size_t key_len, const
         STORE(pt + off, _mm_xor_si128(decrypt1(&k, c[0]), prev));
         prev = c[0];
     }
+    /* b[] held D_K(C_j), i.e. plaintext xor the previous block; c[] and prev
+     * hold only ciphertext (public). */
+    wipe(b, sizeof b);
     wipe(&k, sizeof k);
 
     last = pt + ct_len - REFDIDCOMM_AES_BLOCK_BYTES;

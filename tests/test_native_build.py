@@ -332,6 +332,32 @@ def test_aesni_rejects_other_key_lengths(key_len: int) -> None:
     assert lib.refdidcomm_aes_key_wrap(key, key_len, bytes(16), 16, wrapped) == lib.REFDIDCOMM_AES_MISUSE
 
 
+# Stack buffers in aesni.c that only ever hold ciphertext or the IV (public).
+_PUBLIC_C_BUFFERS = {"cbc_decrypt_worker": {"c"}}
+
+
+def test_aesni_workers_wipe_every_secret_stack_buffer() -> None:
+    """A source check (no C-level way to read a returned function's stack):
+    every local array and key schedule of each AES-NI worker is wiped."""
+    source = (ROOT / "_crypto" / "aesni.c").read_text(encoding="utf-8")
+    workers = re.findall(r"AESNI_(?:FN|INLINE) (?:static )?\w+ (\w+)\([^)]*\)\s*\{(.*?)\n\}", source, re.S)
+    names = [name for name, _ in workers]
+    for expected in ("expand_key", "block_worker", "cbc_encrypt_worker", "cbc_decrypt_worker", "wrap_worker", "unwrap_worker"):
+        assert expected in names
+    for name, body in workers:
+        declared = set()
+        for decl in re.findall(r"^\s+(?:aes_key|uint8_t|uint32_t|__m128i)\s+([^;=]+?)\s*(?:=[^;]*)?;", body, re.M):
+            for var in decl.split(","):
+                var = var.strip()
+                if var.startswith("*"):
+                    continue
+                if "[" in var:
+                    declared.add(var.split("[")[0])
+        declared |= set(re.findall(r"^\s+aes_key (\w+);", body, re.M))
+        for var in declared - _PUBLIC_C_BUFFERS.get(name, set()):
+            assert re.search(r"wipe\(&?%s, sizeof %s\)" % (var, var), body), f"{name}: {var} is not wiped"
+
+
 def test_aesni_misuse_code_becomes_crypto_error() -> None:
     _aesni_lib()
     from refdidcomm import _native_backend
