@@ -331,3 +331,18 @@ def test_wrap_forward_inner_text_forms(backend) -> None:
         routing.wrap_forward('{"a":1}{"b":2}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER)
     with pytest.raises(errors.MalformedMessage):
         routing.wrap_forward('{"a":1,"a":2}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER)
+
+
+def test_unwrap_forward_to_someone_else(backend) -> None:
+    inner = _json.loads(WRAP_VALID[0]["inner"])
+    for to, ok in ((["did:example:mediator2"], False), (["did:example:mediator2", "did:example:mediator1"], True), (None, True)):
+        forward = {"id": "f1", "type": routing.FORWARD_TYPE, "body": {"next": "did:example:bob"}, "attachments": [{"data": {"json": inner}}]}
+        if to is not None:
+            forward["to"] = to
+        packed = _mediator1_jwe(_json.dumps_bytes(forward), backend)
+        if ok:
+            assert routing.unwrap_forward(packed, secrets=SECRETS, resolver=RESOLVER, backend=backend).next == "did:example:bob"
+        else:
+            with pytest.raises(errors.MalformedMessage) as info:
+                routing.unwrap_forward(packed, secrets=SECRETS, resolver=RESOLVER, backend=backend)
+            assert info.value.field == "to"

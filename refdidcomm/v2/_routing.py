@@ -432,8 +432,8 @@ def unwrap_forward(
         KeyNotFound: no recipient ``kid`` is one of ours.
         DecryptionError: a ``kid`` is ours but the JWE does not open with it.
         MalformedMessage: not a JWE, not a forward, ``body.next`` missing or
-            not a DID/DID URL, not exactly one attachment, attachment data
-            that is not a JSON message.
+            not a DID/DID URL, a ``to`` without our DID, not exactly one
+            attachment, attachment data that is not a JSON message.
     Spec: DIDComm v2 "Routing Protocol 2.0", "Mediator Process".
     """
     be = backend or crypto.backend(crypto.BACKEND)
@@ -459,4 +459,9 @@ def unwrap_forward(
     if not isinstance(nxt, str):
         raise MalformedMessage("must be a string (a DID or key id)", "body.next")
     parse_did_url(nxt, field_name="body.next")
+    if message.to is not None and opened.recipient_kid is not None:
+        # As for any encrypted message: ``to`` "identifies a member of the message's intended audience".
+        ours = parse_did_url(opened.recipient_kid, field_name="kid").did
+        if ours not in {parse_did_url(item, field_name="to").did for item in message.to}:
+            raise MalformedMessage(f"decrypted with a key of {ours!r}, which is not in to", "to")
     return ForwardResult(next=nxt, forwarded=_attachment_text(message), forward_message=message, recipient_kid=opened.recipient_kid)
