@@ -75,7 +75,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from .. import _json, crypto, jwe
 from .._rfc7518 import KEY_AGREEMENT_CURVES
-from ..did import DIDDocument, normalize_services, parse_did_url
+from ..did import DIDDocument, ServiceEndpoint, normalize_services, parse_did_url
 from ..encoding import b64url_decode
 from ..errors import MalformedMessage, UsageError
 from ..jwk import JWK
@@ -164,7 +164,7 @@ def _is_did(value: str) -> bool:
     return value.startswith("did:")
 
 
-def _chosen_service(doc: DIDDocument) -> Optional[Any]:
+def _chosen_service(doc: DIDDocument) -> Optional[ServiceEndpoint]:
     for endpoint in normalize_services(doc):
         if endpoint.type != "DIDCommMessaging":
             continue
