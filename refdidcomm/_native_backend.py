@@ -218,6 +218,7 @@ __all__ = [
     "check_sodium_version",
     "aesni_available",
     "aes256gcm_available",
+    "constant_time",
     "random_bytes",
     "x25519_public_key",
     "x25519",
@@ -313,6 +314,26 @@ def aesni_available() -> bool:
 def aes256gcm_available() -> bool:
     """True when libsodium's AES-256-GCM runs here (it needs AES-NI and PCLMUL)."""
     return _AES256GCM
+
+
+_AESNI_FUNCTIONS = frozenset({"aes_cbc_encrypt", "aes_cbc_decrypt", "aes_key_wrap", "aes_key_unwrap"})
+_GCM_FUNCTIONS = frozenset({"aes_gcm_encrypt", "aes_gcm_decrypt"})
+
+
+def constant_time(function: str, key_len: Optional[int] = None) -> bool:
+    """Whether ``function`` (a facade name, checked there) runs constant-time code here.
+
+    CBC and key wrap: only with AES-NI (``aesni.c``), else pure Python.
+    AES-GCM: only libsodium's AES-256-GCM is, so only for ``key_len == 32``
+    where :func:`aes256gcm_available`; ``key_len=None`` (every key size) is
+    False because 16- and 24-byte keys always use ``_sp800_38d``.
+    Everything else runs in libsodium: True.
+    """
+    if function in _AESNI_FUNCTIONS:
+        return _AESNI
+    if function in _GCM_FUNCTIONS:
+        return key_len == _GCM_KEYBYTES and _AES256GCM
+    return True
 
 
 def _unexpected(function: str, rc: int) -> CryptoError:

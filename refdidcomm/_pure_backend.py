@@ -11,10 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import Optional
 
 from . import _nacl_box, _rfc3394, _rfc7748, _rfc8032, _rfc8439, _sp800_38a, _sp800_38d, _xchacha
 
 NAME = "pure"
+
+
+def constant_time(function: str, key_len: Optional[int] = None) -> bool:
+    """Nothing in pure Python is constant time: always False."""
+    return False
 
 
 def random_bytes(n: int) -> bytes:

@@ -8,7 +8,12 @@ same errors:
   ``_crypto/``: libsodium for the Curve25519 family, ChaCha20-/XChaCha20-
   Poly1305, crypto_box and sealed boxes, and AES-256-GCM where the CPU has it;
   a small C file of our own with the AES-NI instructions for AES key
-  schedules, CBC and RFC 3394. Constant time.
+  schedules, CBC and RFC 3394. Constant time *where that code runs*, which
+  is not everywhere: AES-128-GCM and AES-192-GCM always run the pure-Python
+  code, AES-256-GCM does too without AES-NI and PCLMUL, and CBC and key wrap
+  do without AES-NI. :meth:`Backend.constant_time` (and the module-level
+  :func:`constant_time` for the active backend) answers per function for
+  this host.
 * ``"pure"`` -- standard-library Python that reads like the RFCs
   (``_rfc7748``, ``_rfc8032``, ``_rfc8439``, ``_xchacha``, ``_salsa20``,
   ``_nacl_box``, ``_fips197``, ``_sp800_38a``, ``_rfc3394``, ``_sp800_38d``).
@@ -44,6 +49,7 @@ __all__ = [
     "Backend",
     "backend",
     "available_backends",
+    "constant_time",
     "Rng",
     "RANDOM_BYTES_MAX",
     "random_bytes",
@@ -148,6 +154,43 @@ class Backend:
 
     def __repr__(self) -> str:
         return f"<refdidcomm.crypto.Backend {self.name!r}>"
+
+    # -- timing -----------------------------------------------------------
+    def constant_time(self, function: str, key_len: Optional[int] = None) -> bool:
+        """Whether ``function`` runs constant-time code on this backend and host.
+
+        True means: every call of that facade function (or, with
+        ``key_len``, every call with a key of that many bytes) runs code with
+        no secret-dependent branches or memory indices -- libsodium or
+        ``_crypto/aesni.c``. The facade's own checks look only at lengths
+        and public values (signatures, public keys), except the X25519
+        all-zero check, which uses :func:`hmac.compare_digest`.
+
+        The pure backend answers False for everything. The native backend
+        answers False for ``aes_cbc_*`` and ``aes_key_*`` when the CPU has
+        no AES-NI, and for ``aes_gcm_*`` unless ``key_len`` is 32 and
+        libsodium's AES-256-GCM runs here (AES-NI and PCLMUL): 16- and
+        24-byte GCM keys always use the pure code. Everything else is True.
+
+        Args:
+            function: a facade function name, e.g. ``"aes_gcm_encrypt"``.
+            key_len: optional AES key length (16, 24 or 32 bytes) to ask
+                about one key size of an ``aes_*`` function; ``None`` asks
+                about every key size.
+        Returns:
+            True if constant time as described, else False.
+        Raises:
+            UsageError: unknown function name, or a ``key_len`` that is not
+                16, 24, 32 or None (or given for a non-AES function).
+        """
+        if not isinstance(function, str) or function not in _FACADE_FUNCTIONS:
+            raise UsageError(f"{function!r} is not a refdidcomm.crypto function")
+        if key_len is not None:
+            if not function.startswith("aes_"):
+                raise UsageError("key_len applies to the aes_* functions only")
+            if isinstance(key_len, bool) or key_len not in (16, 24, 32):
+                raise UsageError("key_len must be 16, 24 or 32")
+        return bool(self._impl.constant_time(function, key_len))
 
     # -- randomness -------------------------------------------------------
     def random_bytes(self, n: int) -> bytes:
@@ -537,6 +580,11 @@ def _draw(rng: Optional[Rng], n: int, be: Backend) -> bytes:
     return bytes(out)
 
 
+#: The facade functions (those :meth:`Backend.constant_time` answers for).
+_FACADE_FUNCTIONS = frozenset(
+    name for name in __all__ if name not in ("BACKEND", "Backend", "backend", "available_backends", "constant_time", "Rng", "RANDOM_BYTES_MAX")
+)
+
 _IMPLS = {"pure": "refdidcomm._pure_backend", "native": "refdidcomm._native_backend"}
 _loaded: Dict[str, Backend] = {}
 
@@ -588,6 +636,7 @@ _active = _choose()
 #: The active backend's name: ``"native"`` or ``"pure"``.
 BACKEND: str = _active.name
 
+constant_time = _active.constant_time
 random_bytes = _active.random_bytes
 x25519_public_key = _active.x25519_public_key
 x25519 = _active.x25519

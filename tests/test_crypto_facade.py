@@ -84,3 +84,57 @@ def test_x25519_zero_check_uses_compare_digest(backend: crypto.Backend, monkeypa
         backend.x25519(sk, bytes(32))
     if backend.name == "pure":
         assert calls[-1] == (bytes(32), bytes(32))
+
+
+# -- constant_time: an honest answer per function and host --------------------
+
+FACADE = sorted(crypto._FACADE_FUNCTIONS)
+AES = [name for name in FACADE if name.startswith("aes_")]
+
+
+def test_facade_function_list_is_the_contract() -> None:
+    assert len(FACADE) == 22
+    for name in FACADE:
+        assert callable(getattr(crypto, name))
+    assert callable(crypto.constant_time)
+
+
+def test_pure_backend_is_never_constant_time() -> None:
+    pure = crypto.backend("pure")
+    for name in FACADE:
+        assert pure.constant_time(name) is False
+    for name in AES:
+        for key_len in (16, 24, 32):
+            assert pure.constant_time(name, key_len=key_len) is False
+
+
+def test_native_constant_time_follows_the_hardware(backend: crypto.Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    if backend.name != "native":
+        pytest.skip("native-only rules")
+    from refdidcomm import _native_backend
+
+    for name in FACADE:
+        if not name.startswith("aes_"):
+            assert backend.constant_time(name) is True, name
+    for aesni, gcm in [(True, True), (True, False), (False, False)]:
+        monkeypatch.setattr(_native_backend, "_AESNI", aesni)
+        monkeypatch.setattr(_native_backend, "_AES256GCM", gcm)
+        for name in ("aes_cbc_encrypt", "aes_cbc_decrypt", "aes_key_wrap", "aes_key_unwrap"):
+            assert backend.constant_time(name) is aesni
+            assert backend.constant_time(name, key_len=16) is aesni
+        for name in ("aes_gcm_encrypt", "aes_gcm_decrypt"):
+            # AES-128/192-GCM always run the pure code.
+            assert backend.constant_time(name) is False
+            assert backend.constant_time(name, key_len=16) is False
+            assert backend.constant_time(name, key_len=24) is False
+            assert backend.constant_time(name, key_len=32) is gcm
+
+
+def test_constant_time_of_the_active_backend() -> None:
+    assert crypto.constant_time("x25519") is (crypto.BACKEND == "native")
+
+
+@pytest.mark.parametrize("args", [("sha256",), ("BACKEND",), (None,), ("x25519", 32), ("aes_gcm_encrypt", 20), ("aes_gcm_encrypt", True)])
+def test_constant_time_rejects_bad_questions(backend: crypto.Backend, args: tuple) -> None:
+    with pytest.raises(UsageError):
+        backend.constant_time(*args)
