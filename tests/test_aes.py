@@ -8,6 +8,7 @@ against the pure modules directly.
 
 from __future__ import annotations
 
+import os
 import random
 import struct
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 from conftest import load_vectors
 from refdidcomm import _fips197, _rfc3394, _sp800_38a, _sp800_38d, crypto
-from refdidcomm.errors import DecryptionError, UsageError
+from refdidcomm.errors import BackendUnavailable, DecryptionError, UsageError
 
 FIPS = load_vectors("fips197_aes")
 CBC = load_vectors("sp800_38a_cbc")
@@ -503,11 +504,19 @@ def test_facade_rejects_non_bytes(backend: crypto.Backend) -> None:
         backend.aes_key_unwrap(bytes(32), None)  # type: ignore[arg-type]
 
 
+def _native_or_fail() -> crypto.Backend:
+    """The native backend; skipped where it does not load, unless
+    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
+    try:
+        return crypto.backend("native")
+    except BackendUnavailable as exc:
+        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
+            pytest.fail(f"native backend required but unavailable: {exc}")
+        pytest.skip(f"native backend unavailable: {exc}")
+
+
 def test_backends_agree_on_random_inputs() -> None:
-    names = crypto.available_backends()
-    if len(names) < 2:
-        pytest.skip("only one backend loads here: " + ", ".join(names))
-    pure, native = crypto.backend("pure"), crypto.backend("native")
+    pure, native = crypto.backend("pure"), _native_or_fail()
     rng = _seeded(20240601)
     for n in SIZES + (100, 1000):
         key, iv, nonce, pt = rng(32), rng(16), rng(12), rng(n)
@@ -515,3 +524,103 @@ def test_backends_agree_on_random_inputs() -> None:
         assert pure.aes_gcm_encrypt(key, nonce, pt, iv) == native.aes_gcm_encrypt(key, nonce, pt, iv)
         if n >= 16 and n % 8 == 0:
             assert pure.aes_key_wrap(key, pt) == native.aes_key_wrap(key, pt)
+
+
+# ---------------------------------------------------------------------------
+# The native backend's pure fallbacks: on a host with AES-NI they never run
+# unless the availability flags are switched off. A guard around the
+# extension's lib makes sure the hardware code is really not called.
+# ---------------------------------------------------------------------------
+
+
+class _HardwareAESGuard:
+    """Forwards to the extension's lib, but fails on the disabled functions."""
+
+    def __init__(self, lib: object, blocked: tuple) -> None:
+        self._lib = lib
+        self._blocked = blocked
+
+    def __getattr__(self, name: str) -> object:
+        if name.startswith(self._blocked):
+            raise AssertionError(f"{name} called although it is switched off")
+        return getattr(self._lib, name)
+
+
+@pytest.fixture(params=["no-aesni", "no-aes256gcm"])
+def native_fallback(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> crypto.Backend:
+    """The native backend as it runs without AES-NI, or without libsodium's AES-256-GCM."""
+    native = _native_or_fail()
+    from refdidcomm import _native_backend
+
+    blocked: tuple = ("crypto_aead_aes256gcm_encrypt", "crypto_aead_aes256gcm_decrypt")
+    monkeypatch.setattr(_native_backend, "_AES256GCM", False)
+    if request.param == "no-aesni":
+        # libsodium's AES-256-GCM needs AES-NI too.
+        monkeypatch.setattr(_native_backend, "_AESNI", False)
+        blocked += ("refdidcomm_aes_",)
+    monkeypatch.setattr(_native_backend, "lib", _HardwareAESGuard(_native_backend.lib, blocked))
+    assert not native.constant_time("aes_gcm_encrypt", key_len=32)
+    assert native.constant_time("aes_cbc_encrypt") is (request.param != "no-aesni")
+    return native
+
+
+def test_fallback_guard_catches_hardware_calls(native_fallback: crypto.Backend) -> None:
+    from refdidcomm import _native_backend
+
+    with pytest.raises(AssertionError, match="switched off"):
+        _native_backend.lib.crypto_aead_aes256gcm_encrypt  # noqa: B018
+
+
+@pytest.mark.parametrize("case", _cases(CBC, "valid", mode="pkcs7"))
+def test_cbc_padded_vectors_native_fallback(native_fallback: crypto.Backend, case: dict) -> None:
+    test_cbc_padded_vectors(native_fallback, case)
+
+
+@pytest.mark.parametrize("case", _cases(CBC, "invalid", mode="pkcs7"))
+def test_cbc_invalid_vectors_native_fallback(native_fallback: crypto.Backend, case: dict) -> None:
+    test_cbc_invalid_vectors(native_fallback, case)
+
+
+@pytest.mark.parametrize("case", _cases(KW, "valid"))
+def test_rfc3394_vectors_native_fallback(native_fallback: crypto.Backend, case: dict) -> None:
+    test_rfc3394_vectors(native_fallback, case)
+
+
+@pytest.mark.parametrize("case", _cases(KW, "invalid"))
+def test_rfc3394_invalid_vectors_native_fallback(native_fallback: crypto.Backend, case: dict) -> None:
+    test_rfc3394_invalid_vectors(native_fallback, case)
+
+
+@pytest.mark.parametrize("case", _cases(GCM, "valid"))
+def test_gcm_vectors_native_fallback(native_fallback: crypto.Backend, case: dict) -> None:
+    test_gcm_vectors(native_fallback, case)
+
+
+@pytest.mark.parametrize("case", _cases(GCM, "invalid"))
+def test_gcm_invalid_vectors_native_fallback(native_fallback: crypto.Backend, case: dict) -> None:
+    test_gcm_invalid_vectors(native_fallback, case)
+
+
+@pytest.mark.parametrize("key_len", [16, 24, 32])
+def test_native_fallback_agrees_with_pure_and_hardware(native_fallback: crypto.Backend, key_len: int) -> None:
+    """Differential: the fallback paths against the pure backend, on random inputs."""
+    pure = crypto.backend("pure")
+    rng = _seeded(3394 + key_len)
+    for n in SIZES + (100, 1000):
+        key, iv, nonce, pt, aad = rng(key_len), rng(16), rng(12), rng(n), rng(n % 40)
+        ct = native_fallback.aes_cbc_encrypt(key, iv, pt)
+        assert ct == pure.aes_cbc_encrypt(key, iv, pt)
+        assert native_fallback.aes_cbc_decrypt(key, iv, ct) == pt
+        with pytest.raises(DecryptionError):
+            native_fallback.aes_cbc_decrypt(key, iv, ct[:-1])
+        sealed = native_fallback.aes_gcm_encrypt(key, nonce, pt, aad)
+        assert sealed == pure.aes_gcm_encrypt(key, nonce, pt, aad)
+        assert native_fallback.aes_gcm_decrypt(key, nonce, sealed, aad) == pt
+        with pytest.raises(DecryptionError):
+            native_fallback.aes_gcm_decrypt(key, nonce, sealed[:-1] + bytes([sealed[-1] ^ 1]), aad)
+        if n >= 16 and n % 8 == 0:
+            wrapped = native_fallback.aes_key_wrap(key, pt)
+            assert wrapped == pure.aes_key_wrap(key, pt)
+            assert native_fallback.aes_key_unwrap(key, wrapped) == pt
+            with pytest.raises(DecryptionError):
+                native_fallback.aes_key_unwrap(key, bytes([wrapped[0] ^ 1]) + wrapped[1:])

@@ -7,6 +7,8 @@ HSalsa20 cases run on refdidcomm._salsa20 directly.
 
 from __future__ import annotations
 
+import os
+
 import hashlib
 import random
 from typing import Any, Callable, Dict, List
@@ -349,11 +351,19 @@ def test_low_order_keys(backend: crypto.Backend, u: int) -> None:
     assert not issubclass(DecryptionError, LowOrderPointError)
 
 
-def test_pure_and_native_agree_on_random_inputs() -> None:
+def _native_or_fail() -> crypto.Backend:
+    """The native backend; skipped where it does not load, unless
+    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
     try:
-        native = crypto.backend("native")
+        return crypto.backend("native")
     except BackendUnavailable as exc:
+        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
+            pytest.fail(f"native backend required but unavailable: {exc}")
         pytest.skip(f"native backend unavailable: {exc}")
+
+
+def test_pure_and_native_agree_on_random_inputs() -> None:
+    native = _native_or_fail()
     pure = crypto.backend("pure")
     rng = random.Random(25519)
     for _ in range(10):
