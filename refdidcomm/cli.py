@@ -60,11 +60,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The subcommands of each area live next to it; each module only builds
     # its parser and sets ``func``.
-    from . import _cli_did, _cli_oob, _cli_v1
+    from . import _cli_demo, _cli_did, _cli_oob, _cli_v1, _cli_v2, _cli_vectors
 
     _cli_did.add_parser(sub)
     _cli_oob.add_parser(sub)
+    _cli_v2.add_parser(sub)
     _cli_v1.add_parser(sub)
+    _cli_vectors.add_parser(sub)
+    _cli_demo.add_parser(sub)
     return parser
 
 

@@ -111,3 +111,13 @@ def test_oob_subcommand_is_wired() -> None:
     proc = _run("oob", "decode", "https://example.com/?oob=not-an-invitation")
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_every_area_has_its_subcommands() -> None:
+    proc = _run("--help")
+    assert proc.returncode == 0
+    for name in ("selfcheck", "coprotocol", "did", "oob", "pack", "unpack", "forward", "v1", "vectors", "demo"):
+        assert name in proc.stdout
+    proc = _run("unpack", "--secrets", "/nonexistent.jwks", "{}")
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
