@@ -137,14 +137,14 @@ def test_envelope_for_someone_else_is_400_opaque(cloud_agents):
     envelope = v1.pack(b"{}", [b.verkey], None)
     error = _refused(a.service_endpoint, envelope, MEDIA_TYPE_ENVELOPE_V1)
     assert error.status == 400
-    assert error.problem["body"]["comment"] == "decryption failed"
+    assert error.problem["body"]["args"] == ["decryption failed"]
 
 
 def test_not_a_forward_is_400(cloud_agents):
     a = cloud_agents[0]
     message = dumps_bytes({"@type": "https://didcomm.org/basicmessage/1.0/message", "@id": "m-12345678", "content": "hi"})
     error = _refused(a.service_endpoint, v1.pack(message, [a.verkey], None), MEDIA_TYPE_ENVELOPE_V1)
-    assert error.status == 400 and "forward" in error.problem["body"]["comment"]
+    assert error.status == 400 and "forward" in error.problem["body"]["args"][0]
 
 
 def test_rfc0094_key_as_to_is_unroutable(cloud_agents):

@@ -20,7 +20,7 @@ def _app(seen: List[t.Request]) -> t.Handler:
     def app(request: t.Request) -> t.Response:
         seen.append(request)
         if request.path == "/problem":
-            raise t.HTTPProblem(409, "e.p.test.conflict", "no")
+            raise t.HTTPProblem(409, "e.p.test.conflict", "x", comment="No: {1} {2}.")
         if request.path == "/malformed":
             raise MalformedMessage("bad member", "x")
         if request.path == "/slow":
@@ -91,8 +91,11 @@ def test_oversize_413_problem_report(endpoint, size):
     with pytest.raises(t.TransportError) as info:
         t.post(ep.url + "/in", b"x" * size, t.MEDIA_TYPE_PLAIN)
     assert info.value.status == 413
-    assert info.value.problem["body"]["code"] == "e.p.xfer.too-large"
-    assert "exceeds the limit of 64" in str(info.value)
+    body = info.value.problem["body"]
+    assert body["code"] == "e.p.xfer.too-large"
+    assert body["comment"] == t.PROBLEM_COMMENTS["e.p.xfer.too-large"]  # static per code
+    assert body["args"] == [str(size), "64"]
+    assert f"A body of {size} bytes exceeds the limit of 64 bytes" in str(info.value)
     assert seen == []  # the app never saw it
 
 
@@ -101,7 +104,9 @@ def test_problem_from_handler(endpoint):
     with pytest.raises(t.TransportError) as info:
         t.post(ep.url + "/problem", b"{}", t.MEDIA_TYPE_PLAIN)
     assert info.value.status == 409
-    assert info.value.problem["body"] == {"code": "e.p.test.conflict", "comment": "no"}
+    assert info.value.problem["body"] == {"code": "e.p.test.conflict", "comment": "No: {1} {2}.", "args": ["x"]}
+    assert "No: x ?." in str(info.value)  # a missing arg is '?'
+    assert "pthid" not in info.value.problem
 
 
 def test_refdidcomm_error_is_400_problem(endpoint):
@@ -110,7 +115,8 @@ def test_refdidcomm_error_is_400_problem(endpoint):
         t.post(ep.url + "/malformed", b"{}", t.MEDIA_TYPE_PLAIN)
     assert info.value.status == 400
     assert info.value.problem["body"]["code"] == "e.p.msg.malformed"
-    assert "x: bad member" in info.value.problem["body"]["comment"]
+    assert info.value.problem["body"]["comment"] == "Bad message: {1}"
+    assert info.value.problem["body"]["args"] == ["x: bad member"]
     assert "Traceback" not in str(info.value)
 
 
@@ -143,7 +149,7 @@ def test_bad_request_version_gets_problem_report(endpoint):
     raw = _raw(ep, b"POST /in HTTP/1.x\r\nContent-Length: 2\r\n\r\n{}")
     head, _, body = raw.partition(b"\r\n\r\n")
     assert b" 400 " in head.split(b"\r\n")[0]
-    assert _problem(body)["body"]["code"] == "e.p.xfer.http-400"
+    assert _problem(body)["body"]["code"] == "e.p.xfer.bad-request"
     assert b"<html" not in body.lower()
     assert seen == []
 
@@ -153,7 +159,7 @@ def test_garbage_request_line_gets_problem_report(endpoint):
     raw = _raw(ep, b"\x00\x01garbage garbage\r\n\r\n")
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 ")
-    assert _problem(body)["body"]["code"] == "e.p.xfer.http-400"
+    assert _problem(body)["body"]["code"] == "e.p.xfer.bad-request"
     assert seen == []
 
 
@@ -164,7 +170,8 @@ def test_unsupported_method_problem_report(endpoint):
         conn.request("PUT", "/in", body=b"{}")
         answer = conn.getresponse()
         assert answer.status == 501
-        assert _problem(answer.read())["body"]["code"] == "e.p.xfer.http-501"
+        report = _problem(answer.read())
+        assert report["body"]["code"] == "e.p.xfer.bad-request" and report["body"]["args"][0] == "501"
     finally:
         conn.close()
 
@@ -230,6 +237,34 @@ def test_problem_report_shape():
     assert report["pthid"] == "p1"
     assert report["body"] == {"code": "e.p.xfer", "comment": "why"}
     assert "pthid" not in t.problem_report("e.p.xfer", "why")
+    assert t.problem_report("e.p.me.res.storage", args=["disk"])["body"] == {
+        "code": "e.p.me.res.storage",
+        "comment": "Storage failed: {1}",
+        "args": ["disk"],
+    }
+    with pytest.raises(UsageError):
+        t.problem_report("e.p.unknown.code")
+
+
+def test_every_comment_is_static_per_code():
+    for code, comment in t.PROBLEM_COMMENTS.items():
+        assert code.startswith("e.p.") and code == code.lower()
+        assert "{" not in comment.replace("{1}", "").replace("{2}", "")
+
+
+@pytest.mark.parametrize(
+    "comment, args, text",
+    [
+        ("Unable to use the {1} endpoint for {2}.", ["https://a/", "did:x:1"], "Unable to use the https://a/ endpoint for did:x:1."),
+        ("Unable to use the {1} endpoint for {2}.", ["https://a/"], "Unable to use the https://a/ endpoint for ?."),
+        ("Unable to use the {1} endpoint for {2}.", ["https://a/", None], "Unable to use the https://a/ endpoint for ?."),
+        ("Bad: {1}", ["a", "b", "c"], "Bad: a, b, c"),
+        ("No args.", [], "No args."),
+    ],
+)
+def test_interpolate(comment, args, text):
+    """DIDComm v2 §Problem Reports: missing/null args become '?', extra args are appended."""
+    assert t.interpolate(comment, args) == text
 
 
 def test_json_body():

@@ -336,7 +336,7 @@ class CloudAgentStats:
 
 def _json_request(request: Request) -> Mapping[str, Any]:
     if request.media_type != MEDIA_TYPE_JSON:
-        raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", f"send {MEDIA_TYPE_JSON}")
+        raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", request.media_type or "(none)", MEDIA_TYPE_JSON)
     value = loads(request.body, field="request")
     if not isinstance(value, dict):
         raise MalformedMessage("must be a JSON object", "request")
@@ -500,7 +500,7 @@ class CloudAgent:
         except InboxError as exc:
             # Not stored, so no 202: the sender may retry. "me.res": a resource of ours failed.
             self._count(refused=1)
-            raise HTTPProblem(500, "e.p.me.res.storage", f"{self.label}: storage failed: {exc}") from None
+            raise HTTPProblem(500, "e.p.me.res.storage", f"{self.label}: {exc}") from None
         except RefDIDCommError:
             self._count(refused=1)
             raise
@@ -512,7 +512,7 @@ class CloudAgent:
             link = encode_registration_url(invitation, self.registration_url)
             return Response(200, MEDIA_TYPE_JSON, dumps_bytes({"invitation_url": link}))
         if request.method != "POST":
-            raise HTTPProblem(404, "e.p.xfer.not-found", f"no {request.method} {path or '/'} here")
+            raise HTTPProblem(404, "e.p.xfer.not-found", request.method, path or "/")
         self._count(bytes_in=len(request.body))
         if path == "/endpoint":
             return self._service_endpoint(request)
@@ -522,7 +522,7 @@ class CloudAgent:
             return self._consume(request)
         if path == "/consume/ack":
             return self._ack(request)
-        raise HTTPProblem(404, "e.p.xfer.not-found", f"no POST {path or '/'} here")
+        raise HTTPProblem(404, "e.p.xfer.not-found", "POST", path or "/")
 
     def _service_endpoint(self, request: Request) -> Response:
         if request.media_type == MEDIA_TYPE_ENVELOPE_V1:
@@ -536,12 +536,15 @@ class CloudAgent:
         raise HTTPProblem(
             415,
             "e.p.xfer.unsupported-media-type",
-            f"the service endpoint takes {MEDIA_TYPE_ENVELOPE_V1} (routing/1.0) or {MEDIA_TYPE_ENCRYPTED} (routing/2.0) forwards",
+            request.media_type or "(none)",
+            f"{MEDIA_TYPE_ENVELOPE_V1} (routing/1.0) or {MEDIA_TYPE_ENCRYPTED} (routing/2.0) forwards",
         )
 
     def _service_endpoint_v2(self, request: Request) -> Response:
         if self.v2 is None:
-            raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", "this cloud agent has no DIDComm v2 identity")
+            raise HTTPProblem(
+                415, "e.p.xfer.unsupported-media-type", MEDIA_TYPE_ENCRYPTED, f"{MEDIA_TYPE_ENVELOPE_V1} (this cloud agent has no DIDComm v2 identity)"
+            )
         # DIDComm v2 §"Routing Protocol 2.0", "Mediator Process": decrypt,
         # read body.next, send the attachment on to next's endpoint.
         forwarded = routing.unwrap_forward(request.body, secrets=self.v2.secrets, resolver=self.v2.resolver, backend=self._backend)
@@ -551,20 +554,18 @@ class CloudAgent:
 
     def _pass_on(self, target: str, message: bytes, media_type: str, protocol: str) -> None:
         if urllib.parse.urlsplit(target).scheme not in ("http", "https"):
-            raise HTTPProblem(
-                400, "e.p.msg.unroutable", f"forward 'to' must be the next hop's http(s) endpoint (RFC 0346), got {target[:80]!r}"
-            )
+            raise HTTPProblem(400, "e.p.msg.unroutable", repr(target[:80]), "a forward's 'to' must be the next hop's http(s) endpoint (RFC 0346)")
         try:
             post(target, message, media_type, timeout=self.timeout)
         except TransportError as exc:
-            raise HTTPProblem(502, "e.p.xfer.cant-forward", f"{self.label}: next hop failed: {exc}") from None
+            raise HTTPProblem(502, "e.p.xfer.cant-forward", target, f"{self.label}: next hop failed: {exc}") from None
         with self._stats_lock:
             self.stats.forwarded += 1
             self.stats.hops.append(f"{protocol} -> {target}")
 
     def _response_endpoint(self, request: Request, consumer: str) -> Response:
         if request.media_type not in DIDCOMM_MEDIA_TYPES:
-            raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", f"send one of {', '.join(sorted(DIDCOMM_MEDIA_TYPES))}")
+            raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", request.media_type or "(none)", " or ".join(sorted(DIDCOMM_MEDIA_TYPES)))
         # Store only what is a JSON object: anything else no edge agent can unpack.
         message = loads(request.body, field="message")
         if not isinstance(message, dict):
@@ -572,9 +573,9 @@ class CloudAgent:
         try:
             self.inbox.put(consumer, request.body, request.media_type)
         except UnknownConsumer:
-            raise HTTPProblem(404, "e.p.req.unknown-consumer", f"no consumer {consumer[:64]!r} is registered here") from None
+            raise HTTPProblem(404, "e.p.req.unknown-consumer", repr(consumer[:64])) from None
         self._count(stored=1)
-        # DIDComm v2 §HTTPS: "It is RECOMMENDED that a HTTP POST return a 202 Accepted".
+        # DIDComm v2 §"Transports" HTTP(S): "It is recommended that a HTTP POST should return a 202 Accepted status code."
         return Response(202)
 
     def _consume(self, request: Request) -> Response:
@@ -586,7 +587,7 @@ class CloudAgent:
         try:
             stored = self.inbox.fetch(consumer, limit)
         except UnknownConsumer:
-            raise HTTPProblem(404, "e.p.req.unknown-consumer", "no such consumer is registered here") from None
+            raise HTTPProblem(404, "e.p.req.unknown-consumer", repr(consumer[:64])) from None
         self._count(fetched=len(stored))
         messages = [{"id": m.id, "media_type": m.media_type, "message": m.message.decode("utf-8")} for m in stored]
         return Response(200, MEDIA_TYPE_JSON, dumps_bytes({"messages": messages}))
@@ -600,6 +601,6 @@ class CloudAgent:
         try:
             deleted = self.inbox.ack(consumer, ids)
         except UnknownConsumer:
-            raise HTTPProblem(404, "e.p.req.unknown-consumer", "no such consumer is registered here") from None
+            raise HTTPProblem(404, "e.p.req.unknown-consumer", repr(consumer[:64])) from None
         self._count(acknowledged=deleted)
         return Response(200, MEDIA_TYPE_JSON, dumps_bytes({"deleted": deleted}))

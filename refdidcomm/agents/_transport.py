@@ -1,29 +1,46 @@
 """DIDComm over HTTP on loopback: one endpoint server and one client, standard library only.
 
-Spec: DIDComm Messaging v2 §"Transports" / "HTTPS":
+Spec: DIDComm Messaging v2 §"Transports", "HTTP(S)"
+(decentralized-identity/didcomm-messaging ``docs/spec-files/transports.md``):
 
-* "Messages are transported via HTTP POST", with the envelope's media type
-  as ``Content-Type``: ``application/didcomm-encrypted+json``,
-  ``application/didcomm-signed+json``, ``application/didcomm-plain+json``
-  (DIDComm v2 §"IANA Media Types"); DIDComm v1 envelopes travel as
-  ``application/didcomm-envelope-enc`` (Aries RFC 0025 §HTTP(S), RFC 0044).
+* "Messages are transported via HTTP POST." "The MIME Type for the POST
+  request is set to the corresponding media type", i.e.
+  ``application/didcomm-encrypted+json``, ``application/didcomm-signed+json``
+  or ``application/didcomm-plain+json`` (§"IANA Media Types"); DIDComm v1
+  envelopes travel as ``application/didcomm-envelope-enc`` (Aries RFC 0025
+  §HTTP(S), RFC 0044).
 * "A successful message receipt MUST return a code in the 2xx HTTP Status
-  Code range. It is RECOMMENDED that a HTTP POST return a 202 Accepted status
-  code." Our endpoints return ``202`` only after the message is stored (or
-  delivered onward, for a forward): a 2xx is a promise.
-* "POST requests are transmitted directly to the endpoint with no
-  additional path" -- the cloud agent's paths come from RFC 0346, which gives
-  each role its own URL (see :mod:`._rfc0346`).
+  Code range. It is recommended that a HTTP POST should return a 202
+  Accepted status code." Our endpoints answer ``202`` only after the
+  message is stored (or, for a forward, accepted by the next hop): a 2xx is
+  a promise.
+* "DIDComm Transports serve only as message delivery. No information about
+  the effects or results from a message is transmitted over the same
+  connection." The bodies below say why *delivery* was refused, never what
+  a message did.
+* The size limit is what a receiver would announce as ``max_receive_bytes``
+  (§"Agent Constraint Disclosure"); here it is a constructor argument.
 
 Errors on the wire: every refusal carries a DIDComm v2 problem report
 (``https://didcomm.org/report-problem/2.0/problem-report``, DIDComm v2
-§"Problem Reports") as ``application/didcomm-plain+json``, with a code of
-the spec's form ``e.p.<descriptor>`` (sorter ``e``, scope ``p``): ``400``
-for input that does not parse or does not check out, ``404`` for an unknown
+§"Problem Reports") as ``application/didcomm-plain+json``: ``400`` for
+input that does not parse or does not check out, ``404`` for an unknown
 path or consumer, ``411``/``413`` for a missing or too large body, ``415``
-for a media type the path does not take, ``502`` when the next hop of a
-forward refused or could not be reached. One format serves v1 and v2
-senders alike; a plaintext report needs no keys. Never a stack trace.
+for a media type the path does not take, ``500`` when storage failed,
+``502`` when the next hop of a forward refused or could not be reached.
+One format serves v1 and v2 senders alike; a plaintext report needs no
+keys. Never a stack trace. Rules followed, and the one not:
+
+* codes are ``e.p.<descriptor>`` with the spec's descriptors (``xfer``,
+  ``msg``, ``req``, ``me.res.storage``) and our more specific tokens;
+* "The text [of ``comment``] MUST be statically associated with ``code``":
+  each code has one template in :data:`PROBLEM_COMMENTS`; the particulars
+  go in ``args``, referenced as ``{1}``, ``{2}`` (:func:`interpolate`);
+* "The ``pthid`` header MUST be included with problem reports. Its value is
+  the ``thid`` of the thread in which the problem occurred." A transfer
+  refused at the HTTP layer has no thread we could know (the message may
+  not even decrypt), so these reports carry no ``pthid`` -- a deliberate
+  deviation; they answer an HTTP request, not a DIDComm message.
 
 Network code lives here and in the rest of :mod:`refdidcomm.agents` only;
 the core library stays sans-I/O. Servers bind ``127.0.0.1`` on an
@@ -34,13 +51,14 @@ from __future__ import annotations
 
 import http.client
 import http.server
+import re
 import socket
 import threading
 import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 from .._json import dumps_bytes, loads
 from ..errors import MalformedMessage, RefDIDCommError, UsageError
@@ -59,8 +77,10 @@ __all__ = [
     "HTTPProblem",
     "Request",
     "Response",
+    "PROBLEM_COMMENTS",
     "problem_report",
     "problem_response",
+    "interpolate",
     "media_type_of",
     "HTTPEndpoint",
     "post",
@@ -79,6 +99,21 @@ MEDIA_TYPE_JSON = "application/json"
 DIDCOMM_MEDIA_TYPES = frozenset({MEDIA_TYPE_ENCRYPTED, MEDIA_TYPE_SIGNED, MEDIA_TYPE_PLAIN, MEDIA_TYPE_ENVELOPE_V1})
 
 PROBLEM_REPORT_TYPE = "https://didcomm.org/report-problem/2.0/problem-report"
+
+#: code -> the static ``comment`` template ("statically associated with code").
+PROBLEM_COMMENTS: Mapping[str, str] = {
+    "e.p.xfer.bad-request": "The HTTP request was refused: {1} {2}.",
+    "e.p.xfer.length-required": "Send the message as a body with Content-Length ({1}).",
+    "e.p.xfer.bad-length": "Content-Length is not a decimal number.",
+    "e.p.xfer.too-large": "A body of {1} bytes exceeds the limit of {2} bytes.",
+    "e.p.xfer.unsupported-media-type": "Media type {1} is not taken here; send {2}.",
+    "e.p.xfer.not-found": "Nothing is served at {1} {2}.",
+    "e.p.xfer.cant-forward": "Unable to pass the message on to {1}: {2}",
+    "e.p.msg.malformed": "Bad message: {1}",
+    "e.p.msg.unroutable": "Cannot route to {1}: {2}",
+    "e.p.req.unknown-consumer": "No consumer {1} is registered here.",
+    "e.p.me.res.storage": "Storage failed: {1}",
+}
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any message of the demo, far below memory trouble
 DEFAULT_TIMEOUT = 5.0  # seconds, per HTTP request
@@ -111,15 +146,18 @@ class HTTPProblem(RefDIDCommError):
 
     Attributes:
         status: the HTTP status to answer with.
-        code: the problem code (``e.p.<descriptor>``).
-        comment: the human-readable reason sent in the report.
+        code: the problem code (``e.p.<descriptor>``); its comment is
+            :data:`PROBLEM_COMMENTS` ``[code]`` unless ``comment`` is given.
+        args: the values for the comment's ``{1}``, ``{2}``, ...
+        comment: the static comment template.
     """
 
-    def __init__(self, status: int, code: str, comment: str) -> None:
+    def __init__(self, status: int, code: str, *args: str, comment: Optional[str] = None) -> None:
         self.status = status
         self.code = code
-        self.comment = comment
-        super().__init__(f"{status} {code}: {comment}")
+        self.args_ = tuple(str(a) for a in args)
+        self.comment = comment if comment is not None else PROBLEM_COMMENTS.get(code, "")
+        super().__init__(f"{status} {code}: {interpolate(self.comment, self.args_)}")
 
 
 @dataclass(frozen=True)
@@ -167,29 +205,60 @@ def media_type_of(content_type: Optional[str]) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def problem_report(code: str, comment: str, *, pthid: Optional[str] = None) -> Dict[str, Any]:
+def interpolate(comment: str, args: Sequence[Any]) -> str:
+    """A problem report's comment with its args filled in, for humans.
+
+    Spec: DIDComm v2 §"Problem Reports": args "are referenced as {1}, {2},
+    and so forth"; "Missing or null args MUST be replaced with a question
+    mark character (?) during interpolation; extra args MUST be appended to
+    the main text as comma-separated values."
+    """
+    used = set()
+
+    def fill(match: "re.Match[str]") -> str:
+        index = int(match.group(1))
+        used.add(index)
+        value = args[index - 1] if 1 <= index <= len(args) else None
+        return "?" if value is None else str(value)
+
+    text = re.sub(r"\{(\d+)\}", fill, comment)
+    extra = [str(a) for i, a in enumerate(args, 1) if i not in used and a is not None]
+    return ", ".join([text, *extra]) if extra else text
+
+
+def problem_report(code: str, comment: Optional[str] = None, args: Sequence[Any] = (), *, pthid: Optional[str] = None) -> Dict[str, Any]:
     """A DIDComm v2 problem report, plaintext.
 
     Args:
         code: ``e.p.<descriptor>`` (DIDComm v2 §"Problem Codes").
-        comment: what went wrong, for a human.
-        pthid: the id of the message the problem is about, when known.
+        comment: the static template (default: :data:`PROBLEM_COMMENTS` ``[code]``).
+        args: the situation-specific values for ``{1}``, ``{2}``, ...
+        pthid: the thread the problem occurred in, when known.
 
     Returns:
-        ``{"type", "id", "body": {"code", "comment"}}`` (+ ``pthid``).
+        ``{"type", "id", "body": {"code", "comment"[, "args"]}}`` (+ ``pthid``).
 
-    Spec: DIDComm v2 §"Problem Reports": "pthid ... REQUIRED" when a thread
-    is known; a refused transfer has none, so it is left out.
+    Raises:
+        UsageError: no comment given for a code outside :data:`PROBLEM_COMMENTS`.
+
+    Spec: DIDComm v2 §"Problem Reports" (see the module docstring for ``pthid``).
     """
-    report: Dict[str, Any] = {"type": PROBLEM_REPORT_TYPE, "id": str(uuid.uuid4()), "body": {"code": code, "comment": comment}}
+    if comment is None:
+        if code not in PROBLEM_COMMENTS:
+            raise UsageError(f"no static comment for problem code {code!r}")
+        comment = PROBLEM_COMMENTS[code]
+    body: Dict[str, Any] = {"code": code, "comment": comment}
+    if args:
+        body["args"] = [str(a) for a in args]
+    report: Dict[str, Any] = {"type": PROBLEM_REPORT_TYPE, "id": str(uuid.uuid4()), "body": body}
     if pthid is not None:
         report["pthid"] = pthid
     return report
 
 
-def problem_response(status: int, code: str, comment: str) -> Response:
+def problem_response(status: int, code: str, *args: Any, comment: Optional[str] = None) -> Response:
     """A :class:`Response` carrying :func:`problem_report` as ``application/didcomm-plain+json``."""
-    return Response(status, MEDIA_TYPE_PLAIN, dumps_bytes(problem_report(code, comment)))
+    return Response(status, MEDIA_TYPE_PLAIN, dumps_bytes(problem_report(code, comment, args)))
 
 
 Handler = Callable[[Request], Response]
@@ -226,7 +295,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         # which has no status line; nobody speaks 0.9, so answer in 1.1.
         self.request_version = "HTTP/1.1"
         try:
-            self._send(problem_response(code, f"e.p.xfer.http-{code}", comment), close=True)
+            self._send(problem_response(code, "e.p.xfer.bad-request", code, comment), close=True)
         except OSError:
             self.close_connection = True
 
@@ -246,17 +315,16 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         """(body, refusal, close): the body, or a refusal to send instead."""
         if self.headers.get("Transfer-Encoding"):
             # RFC 9112 §6.1; we take only Content-Length bodies.
-            return None, problem_response(411, "e.p.xfer.length-required", "send a Content-Length body, not chunked"), True
+            return None, problem_response(411, "e.p.xfer.length-required", "Transfer-Encoding is not supported"), True
         length_text = self.headers.get("Content-Length")
         if length_text is None:
-            return None, problem_response(411, "e.p.xfer.length-required", "Content-Length is required"), True
+            return None, problem_response(411, "e.p.xfer.length-required", "Content-Length is missing"), True
         if not length_text.isdigit():
             return None, problem_response(400, "e.p.xfer.bad-length", "Content-Length is not a decimal number"), True
         length = int(length_text)
         if length > self.server.max_body:
             self._drain(length)
-            comment = f"body of {length} bytes exceeds the limit of {self.server.max_body} bytes"
-            return None, problem_response(413, "e.p.xfer.too-large", comment), True
+            return None, problem_response(413, "e.p.xfer.too-large", length, self.server.max_body), True
         body = self.rfile.read(length)
         if len(body) != length:
             return None, None, True  # the peer hung up mid-body: nobody to answer
@@ -276,7 +344,7 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         try:
             return self.server.app(request)
         except HTTPProblem as problem:
-            return problem_response(problem.status, problem.code, problem.comment)
+            return problem_response(problem.status, problem.code, *problem.args_, comment=problem.comment)
         except RefDIDCommError as exc:
             # Any check of the peer's input that failed: MalformedMessage,
             # DecryptionError ("decryption failed", nothing more), UsageError
@@ -365,6 +433,14 @@ class HTTPEndpoint:
         self.stop()
 
 
+def _problem_text(report: Mapping[str, Any]) -> str:
+    body = report.get("body", {})
+    comment, args = body.get("comment"), body.get("args", [])
+    if not isinstance(comment, str):
+        return ""
+    return interpolate(comment, args if isinstance(args, list) else [])
+
+
 def _problem_of(response: Response) -> Optional[Dict[str, Any]]:
     if response.media_type != MEDIA_TYPE_PLAIN:
         return None
@@ -392,7 +468,7 @@ def _request(url: str, *, data: Optional[bytes], content_type: Optional[str], ti
             body = error.read()
         response = Response(error.code, media_type_of(error.headers.get("Content-Type")), body)
         problem = _problem_of(response)
-        why = f": {problem['body'].get('code')}: {problem['body'].get('comment')}" if problem else ""
+        why = f": {problem['body'].get('code')}: {_problem_text(problem)}" if problem else ""
         raise TransportError(f"{url} refused the message with HTTP {error.code}{why}", url=url, status=error.code, problem=problem) from None
     except urllib.error.URLError as error:
         raise TransportError(f"{url} is unreachable: {error.reason}", url=url) from None
