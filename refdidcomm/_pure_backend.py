@@ -15,6 +15,33 @@ from typing import Optional
 
 from . import _nacl_box, _rfc3394, _rfc7748, _rfc8032, _rfc8439, _sp800_38a, _sp800_38d, _xchacha
 
+__all__ = [
+    "NAME",
+    "constant_time",
+    "random_bytes",
+    "x25519_public_key",
+    "x25519",
+    "ed25519_public_key",
+    "ed25519_sign",
+    "ed25519_verify",
+    "ed25519_pk_to_x25519",
+    "ed25519_seed_to_x25519",
+    "chacha20poly1305_encrypt",
+    "chacha20poly1305_decrypt",
+    "xchacha20poly1305_encrypt",
+    "xchacha20poly1305_decrypt",
+    "box",
+    "box_open",
+    "box_seal",
+    "box_seal_open",
+    "aes_cbc_encrypt",
+    "aes_cbc_decrypt",
+    "aes_key_wrap",
+    "aes_key_unwrap",
+    "aes_gcm_encrypt",
+    "aes_gcm_decrypt",
+]
+
 NAME = "pure"
 
 
@@ -24,34 +51,42 @@ def constant_time(function: str, key_len: Optional[int] = None) -> bool:
 
 
 def random_bytes(n: int) -> bytes:
+    """``n`` bytes from :func:`os.urandom`."""
     return os.urandom(n)
 
 
 def x25519_public_key(sk: bytes) -> bytes:
+    """X25519(sk, 9) by the RFC 7748 §5 ladder (``_rfc7748``)."""
     return _rfc7748.x25519_base(sk)
 
 
 def x25519(sk: bytes, pk: bytes) -> bytes:
+    """X25519(sk, pk) by the RFC 7748 §5 ladder; all zero for a low-order ``pk``."""
     return _rfc7748.x25519(sk, pk)
 
 
 def ed25519_public_key(seed: bytes) -> bytes:
+    """The Ed25519 public key of a seed (RFC 8032 §5.1.5, ``_rfc8032``)."""
     return _rfc8032.public_key(seed)
 
 
 def ed25519_sign(seed: bytes, msg: bytes) -> bytes:
+    """A 64-byte Ed25519 signature (RFC 8032 §5.1.6)."""
     return _rfc8032.sign(seed, msg)
 
 
 def ed25519_verify(pk: bytes, msg: bytes, sig: bytes) -> bool:
+    """The cofactorless Ed25519 equation check (RFC 8032 §5.1.7); the facade applies the strict rules first."""
     return _rfc8032.verify(pk, msg, sig)
 
 
 def ed25519_pk_to_x25519(pk: bytes) -> bytes:
+    """u = (1 + y) / (1 - y) of an Ed25519 public key (RFC 7748 §4.1), refusing what libsodium refuses."""
     return _rfc8032.pk_to_x25519(pk)
 
 
 def ed25519_seed_to_x25519(seed: bytes) -> bytes:
+    """SHA-512(seed)[0:32], clamped (RFC 8032 §5.1.5 step 2), as crypto_sign_ed25519_sk_to_curve25519 returns it."""
     # libsodium crypto_sign_ed25519_sk_to_curve25519: SHA-512(seed)[0:32], clamped.
     h = bytearray(hashlib.sha512(seed).digest()[:32])
     h[0] &= 248
@@ -61,56 +96,70 @@ def ed25519_seed_to_x25519(seed: bytes) -> bytes:
 
 
 def chacha20poly1305_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AEAD_CHACHA20_POLY1305 (RFC 8439 §2.8): ciphertext || tag."""
     return _rfc8439.aead_encrypt(key, nonce, plaintext, aad)
 
 
 def chacha20poly1305_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    """Open AEAD_CHACHA20_POLY1305 (RFC 8439 §2.8); DecryptionError on failure."""
     return _rfc8439.aead_decrypt(key, nonce, ciphertext, aad)
 
 
 def xchacha20poly1305_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AEAD_XChaCha20_Poly1305 (draft-irtf-cfrg-xchacha-03 §2.3): ciphertext || tag."""
     return _xchacha.aead_encrypt(key, nonce, plaintext, aad)
 
 
 def xchacha20poly1305_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    """Open AEAD_XChaCha20_Poly1305; DecryptionError on failure."""
     return _xchacha.aead_decrypt(key, nonce, ciphertext, aad)
 
 
 def box(msg: bytes, nonce: bytes, their_pk: bytes, my_sk: bytes) -> bytes:
+    """NaCl crypto_box (easy layout: tag || ciphertext), ``_nacl_box``."""
     return _nacl_box.box(msg, nonce, their_pk, my_sk)
 
 
 def box_open(ct: bytes, nonce: bytes, their_pk: bytes, my_sk: bytes) -> bytes:
+    """Open a crypto_box; DecryptionError on failure."""
     return _nacl_box.box_open(ct, nonce, their_pk, my_sk)
 
 
 def box_seal(msg: bytes, pk: bytes, esk: bytes) -> bytes:
+    """Sealed box with the ephemeral secret key ``esk`` drawn by the facade."""
     return _nacl_box.seal(msg, pk, esk)
 
 
 def box_seal_open(ct: bytes, pk: bytes, sk: bytes) -> bytes:
+    """Open a sealed box; DecryptionError on failure."""
     return _nacl_box.seal_open(ct, pk, sk)
 
 
 def aes_cbc_encrypt(key: bytes, iv: bytes, plaintext: bytes) -> bytes:
+    """AES-CBC with PKCS#7 padding (SP 800-38A §6.2, RFC 5652 §6.3)."""
     return _sp800_38a.cbc_encrypt(key, iv, plaintext)
 
 
 def aes_cbc_decrypt(key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
+    """Invert :func:`aes_cbc_encrypt`; DecryptionError for a bad length or padding."""
     return _sp800_38a.cbc_decrypt(key, iv, ciphertext)
 
 
 def aes_key_wrap(kek: bytes, key: bytes) -> bytes:
+    """AES key wrap (RFC 3394 §2.2.1)."""
     return _rfc3394.wrap(kek, key)
 
 
 def aes_key_unwrap(kek: bytes, wrapped: bytes) -> bytes:
+    """AES key unwrap (RFC 3394 §2.2.2); DecryptionError on failure."""
     return _rfc3394.unwrap(kek, wrapped)
 
 
 def aes_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-GCM (SP 800-38D) with a 96-bit nonce: ciphertext || 16-byte tag."""
     return _sp800_38d.gcm_encrypt(key, nonce, plaintext, aad)
 
 
 def aes_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
+    """Open AES-GCM (SP 800-38D); DecryptionError on failure."""
     return _sp800_38d.gcm_decrypt(key, nonce, ciphertext, aad)

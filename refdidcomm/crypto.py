@@ -103,7 +103,8 @@ RANDOM_BYTES_MAX = 2**31 - 1
 #      (the low 255 bits) is < p (RFC 8032 §5.1.3 step 1: "If the resulting
 #      value is >= p, decoding fails");
 #   4. neither A nor R is one of the eight points of small order (their y
-#      coordinates are 0, 1, p-1 and the two order-8 values below); this also
+#      coordinates are 0, 1, p-1 and the two order-8 values y8, p - y8,
+#      derived below); this also
 #      rejects the non-canonical "negative zero" encodings of (0, 1), (0, -1);
 #   5. A decodes to a point on the curve, and encode([S]B - [k]A) == R with
 #      k = SHA-512(R || A || M) mod L: the cofactorless equation, comparing
@@ -111,12 +112,47 @@ RANDOM_BYTES_MAX = 2**31 - 1
 #      crypto_sign_verify_detached, which also applies rules 2-4 itself).
 # ---------------------------------------------------------------------------
 
+# RFC 8032 §5.1: p = 2^255 - 19, d = -121665/121666 mod p, and the group
+# order L, written as the RFC (and ``_rfc8032.L``) writes it. They are
+# derived here rather than imported because importing ``_rfc8032`` builds its
+# fixed-base table (about 17 ms); the tests check both equal ``_rfc8032``'s.
 _P = 2**255 - 19
+_D = -121665 * pow(121666, _P - 2, _P) % _P
 _L = 2**252 + 27742317777372353535851937790883648493
-# The y coordinates of the points of order 8 are y8 and p - y8 (the roots of
-# the curve equation with x^2 = (y^2 - 1)/(d*y^2 + 1) and 8P = O); the test
-# suite re-derives y8 from the curve and checks it against this constant.
-_Y8 = 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
+
+
+def _sqrt_mod_p(a: int) -> Optional[int]:
+    """A square root of ``a`` mod p (p = 5 mod 8, as in RFC 8032 §5.1.3), or None."""
+    x = pow(a, (_P + 3) // 8, _P)
+    if x * x % _P == a % _P:
+        return x
+    x = x * pow(2, (_P - 1) // 4, _P) % _P  # times sqrt(-1)
+    return x if x * x % _P == a % _P else None
+
+
+def _order8_y() -> int:
+    """The y coordinate y8 (the larger of y8, p - y8) of the points of order 8.
+
+    P has order 8 iff [2]P has order 4, i.e. y([2]P) = 0 (the order-4 points
+    are (+-sqrt(-1), 0)). For -x^2 + y^2 = 1 + d x^2 y^2 the doubling formula
+    gives y([2]P) = (x^2 + y^2) / (2 + x^2 - y^2) (RFC 8032 §5.1.4), so
+    x^2 = -y^2; on the curve that is d y^4 + 2 y^2 - 1 = 0, whence
+    y^2 = (-1 + s) / d with s^2 = 1 + d -- the sign of s for which y^2 is a
+    square.
+    """
+    s = _sqrt_mod_p(1 + _D)
+    if s is None:  # cannot happen for Curve25519's d; a load-time sanity check
+        raise ImportError("1 + d has no square root mod p")
+    for root in (s, _P - s):
+        y = _sqrt_mod_p((root - 1) * pow(_D, _P - 2, _P) % _P)
+        if y is not None:
+            return max(y, _P - y)
+    raise ImportError("no point of order 8 found")
+
+
+# The y coordinates of the points of order 8 are y8 and p - y8; the test
+# suite also checks y8 against the published constant and _rfc8032's points.
+_Y8 = _order8_y()
 _SMALL_ORDER_Y = frozenset({0, 1, _P - 1, _Y8, _P - _Y8})
 
 
@@ -260,9 +296,10 @@ class Backend:
         Args:
             seed: 32-byte private key ("seed" in libsodium's terms).
         Returns:
-            32-byte public key.
+            32-byte public key A (its encoding, RFC 8032 §5.1.2).
         Raises:
             UsageError: wrong type or length.
+        Spec: RFC 8032 §5.1.5.
         """
         seed = _check_bytes("seed", seed, 32)
         return self._impl.ed25519_public_key(seed)
@@ -274,9 +311,11 @@ class Backend:
             seed: 32-byte private key.
             msg: the message, any length.
         Returns:
-            64-byte signature R || S.
+            64-byte signature R || S (deterministic: the same for the same
+            seed and message on both backends).
         Raises:
             UsageError: wrong type or length.
+        Spec: RFC 8032 §5.1.6.
         """
         seed = _check_bytes("seed", seed, 32)
         msg = _check_bytes("msg", msg)
@@ -336,6 +375,10 @@ class Backend:
             32-byte X25519 private key (clamped, as libsodium returns it).
         Raises:
             UsageError: wrong type or length.
+        Spec: RFC 8032 §5.1.5 steps 1-2 (the hash and the pruning, the same
+        as RFC 7748 §5 decodeScalar25519's clamping); the X25519 public key
+        of the result is :meth:`ed25519_pk_to_x25519` of the Ed25519 public
+        key (RFC 7748 §4.1).
         """
         seed = _check_bytes("seed", seed, 32)
         return self._impl.ed25519_seed_to_x25519(seed)
@@ -496,11 +539,17 @@ class Backend:
         return self._impl.aes_cbc_encrypt(key, iv, _check_bytes("plaintext", plaintext))
 
     def aes_cbc_decrypt(self, key: bytes, iv: bytes, ciphertext: bytes) -> bytes:
-        """Invert :meth:`aes_cbc_encrypt`.
+        """Invert :meth:`aes_cbc_encrypt`: AES-CBC decryption, then remove PKCS#7 padding.
 
+        Args:
+            key: 16, 24 or 32 bytes. iv: 16 bytes. ciphertext: a positive
+                multiple of 16 bytes.
+        Returns:
+            the plaintext (the padding removed).
         Raises:
             UsageError: wrong type or length of key or iv.
             DecryptionError: length not a positive multiple of 16, or bad padding.
+        Spec: SP 800-38A §6.2; RFC 5652 §6.3 padding.
         Security: unauthenticated; callers (A256CBC-HS512) check the MAC first.
         """
         key = _check_bytes("key", key, 16, 24, 32)
@@ -516,6 +565,7 @@ class Backend:
             len(key) + 8 bytes.
         Raises:
             UsageError: wrong type or length.
+        Spec: RFC 3394 §2.2.1, §2.2.3.1.
         """
         kek = _check_bytes("kek", kek, 16, 24, 32)
         key = _check_bytes("key", key)
@@ -526,9 +576,14 @@ class Backend:
     def aes_key_unwrap(self, kek: bytes, wrapped: bytes) -> bytes:
         """AES Key Unwrap (RFC 3394 §2.2.2) checking the default IV.
 
+        Args:
+            kek: 16, 24 or 32 bytes. wrapped: a multiple of 8 bytes, at least 24.
+        Returns:
+            the key, ``len(wrapped) - 8`` bytes.
         Raises:
-            UsageError: wrong type or length of the KEK.
+            UsageError: wrong type or length of the KEK, or ``wrapped`` not bytes.
             DecryptionError: bad length or integrity check failure.
+        Spec: RFC 3394 §2.2.2, §2.2.3 (the default initial value A6A6A6A6A6A6A6A6).
         """
         kek = _check_bytes("kek", kek, 16, 24, 32)
         return self._impl.aes_key_unwrap(kek, _check_bytes("wrapped", wrapped))
@@ -537,22 +592,29 @@ class Backend:
         """AES-GCM (SP 800-38D) with a 96-bit nonce and a 128-bit tag.
 
         Args:
-            key: 16, 24 or 32 bytes. nonce: 12 bytes.
+            key: 16, 24 or 32 bytes. nonce: 12 bytes. plaintext, aad: any length.
         Returns:
             ciphertext || 16-byte tag.
         Raises:
             UsageError: wrong type or length.
+        Spec: NIST SP 800-38D §7.1 (GCM-AE).
         """
         key = _check_bytes("key", key, 16, 24, 32)
         nonce = _check_bytes("nonce", nonce, 12)
         return self._impl.aes_gcm_encrypt(key, nonce, _check_bytes("plaintext", plaintext), _check_bytes("aad", aad))
 
     def aes_gcm_decrypt(self, key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes = b"") -> bytes:
-        """Open AES-GCM.
+        """Open AES-GCM (SP 800-38D §7.2, GCM-AD) with a 96-bit nonce and a 128-bit tag.
 
+        Args:
+            key: 16, 24 or 32 bytes. nonce: 12 bytes. ciphertext:
+                ciphertext || 16-byte tag. aad: any length.
+        Returns:
+            the plaintext.
         Raises:
             UsageError: wrong type or length of key or nonce.
-            DecryptionError: the tag does not verify.
+            DecryptionError: the tag does not verify (or the input is shorter than a tag).
+        Spec: NIST SP 800-38D §7.2.
         """
         key = _check_bytes("key", key, 16, 24, 32)
         nonce = _check_bytes("nonce", nonce, 12)
@@ -592,6 +654,10 @@ _loaded: Dict[str, Backend] = {}
 def backend(name: str) -> Backend:
     """Return the named backend (``"pure"`` or ``"native"``).
 
+    Args:
+        name: ``"pure"`` or ``"native"``.
+    Returns:
+        the :class:`Backend` (loaded once, then cached).
     Raises:
         UsageError: unknown name.
         BackendUnavailable: the native extension cannot be loaded here.
@@ -608,7 +674,14 @@ def backend(name: str) -> Backend:
 
 
 def available_backends() -> List[str]:
-    """The names of the backends that load on this host, native first."""
+    """The names of the backends that load on this host, native first.
+
+    Loads each backend (once) to find out; never raises.
+
+    Returns:
+        ``["native", "pure"]`` or ``["pure"]``.
+    Spec: none (refdidcomm's backend choice, see the module docstring).
+    """
     names = []
     for name in ("native", "pure"):
         try:

@@ -138,3 +138,35 @@ def test_constant_time_of_the_active_backend() -> None:
 def test_constant_time_rejects_bad_questions(backend: crypto.Backend, args: tuple) -> None:
     with pytest.raises(UsageError):
         backend.constant_time(*args)
+
+
+# -- derived constants ---------------------------------------------------------
+
+
+def test_facade_constants_equal_rfc8032s() -> None:
+    from refdidcomm import _rfc8032
+
+    assert crypto._P == _rfc8032.p
+    assert crypto._D == _rfc8032.d
+    assert crypto._L == _rfc8032.L
+
+
+def test_y8_is_derived_and_has_order_8() -> None:
+    from refdidcomm import _rfc8032
+
+    # The value libsodium and the literature list for the order-8 points.
+    assert crypto._Y8 == 0x7A03AC9277FDC74EC6CC392CFA53202A0F67100D760B3CBA4FD84D3D706A17C7
+    assert crypto._order8_y() == crypto._Y8
+    for y in (crypto._Y8, crypto._P - crypto._Y8):
+        for sign in (0, 1):
+            point = _rfc8032.point_decompress((y | sign << 255).to_bytes(32, "little"))
+            assert point is not None
+            assert _rfc8032.point_equal(_rfc8032.point_mul(8, point), _rfc8032.IDENTITY)
+            assert not _rfc8032.point_equal(_rfc8032.point_mul(4, point), _rfc8032.IDENTITY)
+
+
+def test_sqrt_mod_p() -> None:
+    assert crypto._sqrt_mod_p(4) in (2, crypto._P - 2)
+    assert crypto._sqrt_mod_p(2) is None  # 2 is not a square mod p (p = 5 mod 8)
+    root = crypto._sqrt_mod_p(crypto._P - 1)  # -1 is a square: sqrt(-1)
+    assert root is not None and root * root % crypto._P == crypto._P - 1
