@@ -362,3 +362,22 @@ def test_v2_restart_between_store_and_fetch(cloud_agents, tmp_path):
     cloud_agents[0] = CloudAgent("CloudAgentA", seed=SEEDS["A"], db_path=str(tmp_path / "A.db"), port=port).start()
     (item,) = bob.wait_for(1, timeout=5)
     assert bob.unpack_v2(item.message).message.body == {"content": "kept"}
+
+
+def test_full_inbox_is_507_and_nothing_half_delivered(tmp_path):
+    from refdidcomm.agents import SqliteInbox
+
+    a = CloudAgent("Tiny", inbox=SqliteInbox(str(tmp_path / "tiny.db"), owner="Tiny", max_queued=1)).start()
+    try:
+        alice, bob = _edge("Alice", [a]), _edge("Bob", [a])
+        alice.send_v1(v1.pack(b"1", [bob.key.verkey], None), bob.advertise())
+        with pytest.raises(TransportError) as info:
+            alice.send_v1(v1.pack(b"2", [bob.key.verkey], None), bob.advertise())
+        assert info.value.status == 502 and "e.p.me.res.storage.full" in str(info.value)
+        error = _refused(bob.advertise(), b"{}", MEDIA_TYPE_ENVELOPE_V1)
+        assert error.status == 507
+        (item,) = bob.wait_for(1)
+        assert bob.unpack_v1(item.message).message == b"1"
+    finally:
+        a.stop()
+        a.inbox.close()

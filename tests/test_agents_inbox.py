@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from refdidcomm.agents._inbox import MAX_FETCH, Inbox, InboxError, SqliteInbox, UnknownConsumer
+from refdidcomm.agents._inbox import MAX_FETCH, Inbox, InboxError, InboxFull, SqliteInbox, UnknownConsumer
 from refdidcomm.errors import UsageError
 
 
@@ -183,3 +183,25 @@ def test_owners_share_a_file(tmp_path):
 def test_bad_owner(tmp_path):
     with pytest.raises(UsageError):
         SqliteInbox(str(tmp_path / "x.db"), owner=None)
+
+
+def test_quota(tmp_path):
+    box = SqliteInbox(str(tmp_path / "q.db"), max_queued=2)
+    try:
+        box.add_consumer("c")
+        first = box.put("c", b"{}", "t/x")
+        box.put("c", b"{}", "t/x")
+        with pytest.raises(InboxFull):
+            box.put("c", b"{}", "t/x")
+        assert box.count("c") == 2
+        box.ack("c", [first])
+        box.put("c", b"{}", "t/x")  # room again after an acknowledgement
+        assert box.count("c") == 2
+    finally:
+        box.close()
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5])
+def test_bad_quota(tmp_path, bad):
+    with pytest.raises(UsageError):
+        SqliteInbox(str(tmp_path / "q.db"), max_queued=bad)

@@ -28,7 +28,7 @@ registration invitations), :mod:`._edge` (edge agent), :mod:`._demo` (the
 """
 
 from ._edge import CLOUD_AGENT_TAG, EdgeAgent, Received, Record, RecordStore, Routed, random_below, shuffled
-from ._inbox import Inbox, InboxError, SqliteInbox, StoredMessage, UnknownConsumer
+from ._inbox import Inbox, InboxError, InboxFull, SqliteInbox, StoredMessage, UnknownConsumer
 from ._rfc0346 import (
     INVITATION_PARAMETER,
     INVITATION_TYPE,
@@ -85,6 +85,7 @@ __all__ = [
     "SqliteInbox",
     "StoredMessage",
     "InboxError",
+    "InboxFull",
     "UnknownConsumer",
     # RFC 0346
     "INVITATION_TYPE",

@@ -30,13 +30,18 @@ from typing import List, Optional, Protocol, Sequence, runtime_checkable
 
 from ..errors import RefDIDCommError, UsageError
 
-__all__ = ["StoredMessage", "Inbox", "InboxError", "UnknownConsumer", "SqliteInbox", "MAX_FETCH"]
+__all__ = ["StoredMessage", "Inbox", "InboxError", "InboxFull", "UnknownConsumer", "SqliteInbox", "MAX_FETCH", "DEFAULT_MAX_QUEUED"]
 
 MAX_FETCH = 100  # messages per fetch at most; the consumer fetches again for more
+DEFAULT_MAX_QUEUED = 1000  # unacknowledged messages per consumer: storage stays bounded
 
 
 class InboxError(RefDIDCommError):
     """The storage failed (disk, locked database, closed inbox)."""
+
+
+class InboxFull(RefDIDCommError):
+    """The consumer already has the most unacknowledged messages allowed."""
 
 
 class UnknownConsumer(RefDIDCommError):
@@ -71,13 +76,16 @@ class Inbox(Protocol):
         """Whether ``consumer`` is registered."""
 
     def put(self, consumer: str, message: bytes, media_type: str) -> int:
-        """Store a message for ``consumer``, durably, and return its id. Raises UnknownConsumer."""
+        """Store a message for ``consumer``, durably, and return its id. Raises UnknownConsumer, InboxFull."""
 
     def fetch(self, consumer: str, limit: int = MAX_FETCH) -> List[StoredMessage]:
         """The oldest unacknowledged messages of ``consumer``, oldest first. Raises UnknownConsumer."""
 
     def ack(self, consumer: str, ids: Sequence[int]) -> int:
         """Delete these messages of ``consumer``; return how many were deleted. Raises UnknownConsumer."""
+
+    def count(self, consumer: Optional[str] = None) -> int:
+        """Messages waiting (for ``consumer``, or for every consumer)."""
 
     def close(self) -> None:
         """Release the storage."""
@@ -116,14 +124,19 @@ class SqliteInbox:
         path: the database file; created with its tables if absent.
         owner: whose inbox this is. Several cloud agents may share one file
             (the demo's ``--db``); each sees only its own consumers.
+        max_queued: unacknowledged messages a consumer may have at most;
+            :meth:`put` beyond it raises :class:`InboxFull`.
 
     Raises:
         InboxError: the file cannot be opened or is not a database.
     """
 
-    def __init__(self, path: str, *, owner: str = "") -> None:
+    def __init__(self, path: str, *, owner: str = "", max_queued: int = DEFAULT_MAX_QUEUED) -> None:
         if not isinstance(path, str) or not path:
             raise UsageError("path must be a non-empty str")
+        if not isinstance(max_queued, int) or isinstance(max_queued, bool) or max_queued < 1:
+            raise UsageError("max_queued must be a positive int")
+        self.max_queued = max_queued
         if not isinstance(owner, str):
             raise UsageError("owner must be a str")
         self.path = path
@@ -176,6 +189,12 @@ class SqliteInbox:
                 self._require(db, consumer)
                 db.execute("BEGIN IMMEDIATE")
                 try:
+                    queued = db.execute(
+                        "SELECT COUNT(*) FROM messages WHERE owner = ? AND consumer = ?", (self.owner, consumer)
+                    ).fetchone()[0]
+                    if queued >= self.max_queued:
+                        db.execute("ROLLBACK")
+                        raise InboxFull(f"consumer {consumer!r} has {queued} unacknowledged messages, the most allowed")
                     cursor = db.execute(
                         "INSERT INTO messages (owner, consumer, media_type, body, received) VALUES (?, ?, ?, ?, ?)",
                         (self.owner, consumer, media_type, bytes(message), time.time()),

@@ -49,6 +49,13 @@ Choices where the RFC is silent or loose, and why:
   the invitation carries it in one extra member, ``did`` (our extension:
   RFC 0346 predates DIDComm v2). Forwards are encrypted to that DID's
   keyAgreement key.
+* Security considerations. A forward names the URL the cloud agent posts
+  to, so a cloud agent is an open relay for anyone who can encrypt to its
+  key (RFC 0346 wants exactly that), and a forward can point it at any
+  URL -- deploy it where that is acceptable (here: loopback). Anyone who
+  knows a consumer id can fill that inbox; it is bounded per consumer
+  (``507`` when full, see :class:`SqliteInbox`) and consumer ids are 128
+  random bits, never repeated.
 * Forwarding is synchronous: the agent answers ``202`` only after the next
   hop answered ``202``, and ``502`` with a problem report otherwise. The
   sender thus learns of a broken route at once and nothing is left half way
@@ -72,7 +79,7 @@ from .._json import dumps_bytes, loads
 from .._message_type import DIDCOMM_DOC_URI, LEGACY_DOC_URI
 from ..encoding import b64_decode_lenient, b64url_encode
 from ..errors import MalformedInvitation, MalformedMessage, RefDIDCommError, UsageError
-from ._inbox import MAX_FETCH, Inbox, InboxError, SqliteInbox, UnknownConsumer
+from ._inbox import MAX_FETCH, Inbox, InboxError, InboxFull, SqliteInbox, UnknownConsumer
 from ._transport import (
     DEFAULT_MAX_BODY,
     DEFAULT_TIMEOUT,
@@ -574,6 +581,8 @@ class CloudAgent:
             self.inbox.put(consumer, request.body, request.media_type)
         except UnknownConsumer:
             raise HTTPProblem(404, "e.p.req.unknown-consumer", repr(consumer[:64])) from None
+        except InboxFull:
+            raise HTTPProblem(507, "e.p.me.res.storage.full", repr(consumer[:64])) from None
         self._count(stored=1)
         # DIDComm v2 §"Transports" HTTP(S): "It is recommended that a HTTP POST should return a 202 Accepted status code."
         return Response(202)

@@ -27,6 +27,7 @@ Errors on the wire: every refusal carries a DIDComm v2 problem report
 input that does not parse or does not check out, ``404`` for an unknown
 path or consumer, ``411``/``413`` for a missing or too large body, ``415``
 for a media type the path does not take, ``500`` when storage failed,
+``507`` when a consumer's inbox is full,
 ``502`` when the next hop of a forward refused or could not be reached.
 One format serves v1 and v2 senders alike; a plaintext report needs no
 keys. Never a stack trace. Rules followed, and the one not:
@@ -113,6 +114,7 @@ PROBLEM_COMMENTS: Mapping[str, str] = {
     "e.p.msg.unroutable": "Cannot route to {1}: {2}",
     "e.p.req.unknown-consumer": "No consumer {1} is registered here.",
     "e.p.me.res.storage": "Storage failed: {1}",
+    "e.p.me.res.storage.full": "The inbox of consumer {1} is full; fetch and acknowledge first.",
 }
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: far above any message of the demo, far below memory trouble
