@@ -148,3 +148,12 @@ def test_cycle_surfaces_through_pack(backend) -> None:
 
     with pytest.raises(MalformedMessage, match="cycle"):
         v2.pack_encrypted(message("did:example:loopa"), "did:example:loopa", secrets={}, resolver=RESOLVER, backend=backend)
+
+
+def test_v2_reexports_the_routing_names() -> None:
+    assert v2.ServiceMetadata is routing.ServiceMetadata
+    assert v2.ForwardResult is routing.ForwardResult
+    assert v2.wrap_for_recipient is routing.wrap_for_recipient
+    assert v2.unwrap_forward is routing.unwrap_forward
+    assert v2.is_forward is routing.is_forward
+    assert v2.FORWARD_TYPE == routing.FORWARD_TYPE
