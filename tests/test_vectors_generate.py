@@ -29,7 +29,7 @@ def _docs(seed: str, suite: str) -> Dict[str, dict]:
     return _CACHE[key]
 
 
-SUITES_READY = ["crypto", "jose", "did", "oob", "v1"]
+SUITES_READY = ["crypto", "jose", "did", "oob", "v1", "v2"]
 
 
 @pytest.mark.parametrize("suite", SUITES_READY)

@@ -606,6 +606,61 @@ def _identities(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, o
 
 
 # ---------------------------------------------------------------------------
+# DIDComm v2 (generated)
+# ---------------------------------------------------------------------------
+
+
+def _v2_secrets(doc: Dict[str, Any], name: str, override: Optional[Mapping[str, Any]] = None) -> Dict[str, jwk.JWK]:
+    context = doc.get("_context") or {}
+    identities = context.get("identities")
+    if not isinstance(identities, dict):
+        raise _Fail(context.get("identities_problem", "this file needs the identities file named in header.identities"))
+    party = next((c for c in identities.get("cases", []) if c.get("op") == "identity" and c.get("name") == name), None)
+    if party is None:
+        raise _Fail(f"no identity {name!r} in the identities file")
+    secrets = {k["kid"]: jwk.JWK.from_dict(k["private_jwk"]) for k in party["keys"]}
+    for kid, value in (override or {}).items():
+        secrets[kid] = jwk.JWK.from_dict(value).with_kid(kid)
+    return secrets
+
+
+def _v2_generated(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import v2
+
+    resolver = v2.make_resolver()
+    if case["result"] == "invalid":
+        if "open_as" in case:
+            secrets = _v2_secrets(doc, case["open_as"], case.get("secrets_override"))
+            _expect(case, lambda: v2.unwrap_forward(case["packed"], secrets=secrets, resolver=resolver, backend=be))
+        else:
+            secrets = _v2_secrets(doc, case["unpack_as"], case.get("secrets_override"))
+            _expect(case, lambda: v2.unpack(case["packed"], secrets=secrets, resolver=resolver, backend=be))
+        return
+    op, pack, message = case["operation"], case["pack"], case["message"]
+    packer = _v2_secrets(doc, case["packer"])
+    if op == "plaintext":
+        packed = v2.pack_plaintext(message)
+    elif op == "signed":
+        packed = v2.pack_signed(message, pack["sign_from"], secrets=packer, resolver=resolver, backend=be).packed
+    elif op == "encrypted":
+        rng = replay(case["rng_draws"])
+        packed = v2.pack_encrypted(message, secrets=packer, resolver=resolver, rng=rng, backend=be, **pack).packed
+        _all_drawn(rng)
+    else:
+        raise _Fail(f"unknown operation {op!r}")
+    _eq("packed (re-packed with the recorded randomness)", packed, case["packed"])
+    layer: Any = case["packed"]
+    for hop in case.get("hops", []):
+        got = v2.unwrap_forward(layer, secrets=_v2_secrets(doc, hop["open_as"]), resolver=resolver, backend=be)
+        _eq(f"next at {hop['open_as']}", got.next, hop["next"])
+        layer = got.forwarded
+    result = v2.unpack(layer, secrets=_v2_secrets(doc, case["unpack_as"]), resolver=resolver, backend=be)
+    _eq("message", result.message.to_dict(), case["expected_message"])
+    for name, want in case["expected_metadata"].items():
+        _eq(f"metadata.{name}", getattr(result.metadata, name), want)
+
+
+# ---------------------------------------------------------------------------
 # Registry and driver
 # ---------------------------------------------------------------------------
 
@@ -628,6 +683,7 @@ _RUNNERS: Dict[str, Runner] = {
     "didcomm_v1_forward": _v1_forward,
     "oob_invitations": _oob_invitations,
     "identities": _identities,
+    "didcomm_v2_generated": _v2_generated,
 }
 
 #: Runners added by other modules of this package (generated-only schemas).

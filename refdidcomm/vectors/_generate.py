@@ -60,8 +60,10 @@ def _suite_functions() -> Dict[str, Callable[[Context], Dict[str, Dict[str, Any]
     from ._generate_did import generate_did, generate_oob
     from ._generate_jose import generate_jose
     from ._generate_v1 import generate_v1
+    from ._generate_v2 import generate_v2
 
-    return {"crypto": generate_crypto, "jose": generate_jose, "did": generate_did, "oob": generate_oob, "v1": generate_v1}
+    return {"crypto": generate_crypto, "jose": generate_jose, "did": generate_did, "oob": generate_oob, "v1": generate_v1,
+            "v2": generate_v2}
 
 
 def generate_documents(seed: str, *, suite: str = "all", backend: str = "pure",
