@@ -241,7 +241,27 @@ DIDCOMM_KEY_MANAGEMENT = frozenset({"ECDH-ES+A256KW", "ECDH-1PU+A256KW"})
 DIDCOMM_CONTENT_ENCRYPTION = frozenset({"A256CBC-HS512", "A256GCM", "XC20P"})
 
 
+def _allowed_names(allowed: Optional[Iterable[str]]) -> Optional[frozenset]:
+    """``allowed`` as a frozenset of names (None: no restriction).
+
+    A single ``str`` is refused: ``name in "ES256K"`` would be a substring
+    test and accept ``ES256``.
+
+    Raises:
+        UsageError: ``allowed`` is a str/bytes, or holds a non-str.
+    """
+    if allowed is None:
+        return None
+    if isinstance(allowed, (str, bytes, bytearray)):
+        raise UsageError(f"allowed algorithms must be a collection of names, not a single string ({allowed!r})")
+    names = frozenset(allowed)
+    if not all(isinstance(n, str) for n in names):
+        raise UsageError("allowed algorithms must be str names")
+    return names
+
+
 def _lookup(registry: Mapping, kind: str, name: object, allowed: Optional[Iterable[str]]):
+    allowed = _allowed_names(allowed)
     if not isinstance(name, str):
         raise UnsupportedAlgorithm(f"{kind} must be a string, got {type(name).__name__}")
     if name not in registry:
@@ -257,7 +277,9 @@ def jws_algorithm(name: object, allowed: Optional[Iterable[str]] = None) -> JWSA
     Raises:
         UnsupportedAlgorithm: ``none`` (RFC 7518 §3.6 Unsecured JWS, never
             accepted), an unknown name, or one outside ``allowed``.
+        UsageError: ``allowed`` is a single string, not a collection of names.
     """
+    allowed = _allowed_names(allowed)
     if name == "none":
         raise UnsupportedAlgorithm('alg "none" (an Unsecured JWS, RFC 7518 §3.6) is never accepted')
     return _lookup(JWS_ALGORITHMS, "JWS alg", name, allowed)
@@ -280,6 +302,7 @@ def key_management_algorithm(name: object, allowed: Optional[Iterable[str]] = No
 
     Raises:
         UnsupportedAlgorithm: unknown, or outside ``allowed``.
+        UsageError: ``allowed`` is a single string, not a collection of names.
     """
     return _lookup(KEY_MANAGEMENT_ALGORITHMS, "JWE alg", name, allowed)
 
@@ -289,5 +312,6 @@ def content_encryption_algorithm(name: object, allowed: Optional[Iterable[str]] 
 
     Raises:
         UnsupportedAlgorithm: unknown, or outside ``allowed``.
+        UsageError: ``allowed`` is a single string, not a collection of names.
     """
     return _lookup(CONTENT_ENCRYPTION_ALGORITHMS, "JWE enc", name, allowed)

@@ -351,7 +351,8 @@ def verify_json(
             for every signature (a ``kid`` in the header must then equal the
             key's ``kid`` when both are set).
         strict: reject high-S ES256K signatures.
-        algorithms: the ``alg`` values accepted (default: DIDComm's three).
+        algorithms: the ``alg`` values accepted (default: DIDComm's three),
+            a collection of names (a single ``str`` is a UsageError).
         backend: crypto backend for Ed25519.
     Returns:
         :class:`VerifiedJWS`.
@@ -360,6 +361,7 @@ def verify_json(
         KeyNotFound: a ``kid`` names no supplied key.
         UnsupportedAlgorithm: ``alg`` none, unknown or not allowed.
         InvalidSignature: a signature does not verify.
+        UsageError: ``algorithms`` is a single string.
     Spec: RFC 7515 §5.2, §7.2.
     """
     if isinstance(jws, (str, bytes, bytearray)):

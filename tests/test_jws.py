@@ -148,6 +148,23 @@ def test_the_algorithms_option_restricts_verification(backend) -> None:
         jws.verify(signed, public, algorithms={"EdDSA"}, backend=backend)
 
 
+def test_the_algorithms_option_must_not_be_a_single_string(backend) -> None:
+    # "ES256" in "ES256K" is a substring test: a str must not reach the
+    # membership check, or algorithms="ES256K" would accept ES256.
+    public, secrets = _appendix_keys()
+    signed = jws.sign(b"x", [secrets["did:example:alice#key-2"]], backend=backend)  # ES256
+    with pytest.raises(errors.UsageError, match="single string"):
+        jws.verify(signed, public, algorithms="ES256K", backend=backend)
+    with pytest.raises(errors.UnsupportedAlgorithm):
+        jws.verify(signed, public, algorithms=["ES256K"], backend=backend)
+    assert jws.verify(signed, public, algorithms=["ES256"], backend=backend).algs == ("ES256",)
+    for lookup, name in ((_jose_algorithms.key_management_algorithm, "ECDH-ES"), (_jose_algorithms.content_encryption_algorithm, "A128GCM")):
+        with pytest.raises(errors.UsageError):
+            lookup(name, "ECDH-ES+A256KW A128GCM")
+    with pytest.raises(errors.UsageError):
+        _jose_algorithms.jws_algorithm("none", "EdDSA")
+
+
 def test_sign_usage_errors() -> None:
     _, secrets = _appendix_keys()
     key = secrets["did:example:alice#key-1"]
