@@ -46,6 +46,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Union
 
 from . import _json
@@ -65,11 +66,13 @@ __all__ = [
     "b64url_member",
 ]
 
-#: kty -> the curves refdidcomm accepts for it.
-CURVES_BY_KTY: Mapping[str, frozenset] = {
-    "OKP": frozenset({"Ed25519", "X25519"}),  # RFC 8037 §2
-    "EC": frozenset({"P-256", "P-384", "P-521", "secp256k1"}),  # RFC 7518 §6.2.1.1, RFC 8812 §3.2
-}
+#: kty -> the curves refdidcomm accepts for it (read-only).
+CURVES_BY_KTY: Mapping[str, frozenset] = MappingProxyType(
+    {
+        "OKP": frozenset({"Ed25519", "X25519"}),  # RFC 8037 §2
+        "EC": frozenset({"P-256", "P-384", "P-521", "secp256k1"}),  # RFC 7518 §6.2.1.1, RFC 8812 §3.2
+    }
+)
 _OKP_KEY_LEN = 32  # RFC 8037 §2: Ed25519 and X25519 keys are 32 octets
 
 #: Where a key is looked up by ``kid``: a mapping, or a callable returning

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from types import MappingProxyType
 
 import pytest
 
 from conftest import load_vectors
+from refdidcomm import _rfc7517 as jwk_module
 from refdidcomm import _json, crypto, errors, jwk
 from refdidcomm.encoding import b64url_encode
 from refdidcomm.jwk import JWK
@@ -123,6 +125,14 @@ def test_direct_construction_validates_and_checks_types() -> None:
     with pytest.raises(errors.InvalidKey):
         JWK(kty="EC", crv="P-256", x=bytes(32))
     assert JWK(kty="OKP", crv="X25519", x=bytearray(key.x)).x == key.x
+
+
+def test_the_curve_table_is_read_only() -> None:
+    assert isinstance(jwk_module.CURVES_BY_KTY, MappingProxyType)
+    with pytest.raises(TypeError):
+        jwk_module.CURVES_BY_KTY["RSA"] = frozenset({"RS256"})  # type: ignore[index]
+    assert all(isinstance(curves, frozenset) for curves in jwk_module.CURVES_BY_KTY.values())
+    assert set(jwk_module.CURVES_BY_KTY) == {"OKP", "EC"}
 
 
 def test_keys_are_immutable() -> None:
