@@ -8,7 +8,10 @@ unavailable step makes it 1.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from .errors import RefDIDCommError
 
 __all__ = ["add_parser"]
 
@@ -16,7 +19,16 @@ __all__ = ["add_parser"]
 def _cmd_demo(args: argparse.Namespace) -> int:
     from .agents import _demo
 
-    return _demo.run(db_path=args.db, as_json=args.json, step_by_step=args.step_by_step)
+    try:
+        return _demo.run(db_path=args.db, as_json=args.json, step_by_step=args.step_by_step)
+    except (RefDIDCommError, OSError) as exc:
+        # Setting up failed (no loopback port, an unusable --db file): the
+        # agents already started have been stopped by the demo's cleanup.
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def add_parser(subparsers: Any) -> None:

@@ -129,3 +129,15 @@ def test_cli_parser(tmp_path, capsys):
     assert args.json and not args.step_by_step and args.db.endswith("x.sqlite")
     assert args.func(args) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
+
+
+def test_cli_bad_db_is_a_clean_error(tmp_path, capsys):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database at all" * 50)
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    _cli_demo.add_parser(sub)
+    args = parser.parse_args(["demo", "--db", str(junk)])
+    assert args.func(args) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot open inbox database") and "Traceback" not in err

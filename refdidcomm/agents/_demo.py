@@ -224,8 +224,10 @@ class Demo:
         self.say(f"   ✓ {what}")
 
     def _route_text(self, sender: str, routed: Routed, recipient: str) -> str:
+        """``Bob ─13096 B→ CloudAgentC ─8594 B→ ... ─2654 B→ Alice's inbox at CloudAgentA``: each hop with the bytes posted to it."""
         holder = self._holder_of(routed.hops[-1])
-        return " → ".join([sender, *routed.labels, f"{recipient}'s inbox at {holder}"])
+        stops = [*routed.labels, f"{recipient}'s inbox at {holder}"]
+        return sender + "".join(f" ─{size} B→ {stop}" for size, stop in zip(routed.layer_sizes, stops))
 
     def _holder_of(self, url: str) -> str:
         for agent in self.agents:
@@ -251,7 +253,7 @@ class Demo:
         )
         self.say(f"   {sender} → {recipient}: {kind}")
         self.say(f"     route: {route}")
-        self.say(f"     bytes per hop: {', '.join(str(n) for n in routed.layer_sizes)} (outermost first)")
+        self.say("     (each cloud agent opens one forward and posts what is inside on; the last one stores it for the consumer)")
         for line in json.dumps(_abbreviated(view), indent=2, ensure_ascii=False).splitlines():
             self.say(f"     {line}")
 
