@@ -334,6 +334,8 @@ def build_info_source(sodium: Sodium) -> str:
         "Read by refdidcomm._native_backend before it imports the extension. Do not edit.\n"
         '"""\n\n'
         f"SODIUM_ORIGIN = {sodium.origin!r}  # 'pkg-config', 'system' or 'pynacl'\n"
+        "# Where it was found at build time (informational: a PyNaCl build\n"
+        "# environment may be gone; the loader searches sys.path afresh).\n"
         f"SODIUM_DETAIL = {sodium.detail!r}\n"
         f"PRELOAD_PYNACL = {sodium.origin == 'pynacl'!r}\n"
     )
