@@ -33,12 +33,12 @@ from __future__ import annotations
 from typing import Optional
 
 from . import crypto
+from ._jose_algorithms import CONTENT_ENCRYPTION_ALGORITHMS
 from ._rfc7517 import JWK
 from ._rfc7518 import concat_kdf, ecdh_shared_secret, other_info
 from .errors import InvalidKey, MalformedMessage, UnsupportedAlgorithm, UsageError
 
 __all__ = [
-    "COMMITTING_CONTENT_ENCRYPTION",
     "check_content_encryption",
     "check_apu_apv_distinct",
     "cctag",
@@ -47,28 +47,31 @@ __all__ = [
     "derive_key",
 ]
 
-#: The content encryption algorithms allowed with ECDH-1PU in Key Agreement
-#: with Key Wrapping mode: the AES_CBC_HMAC_SHA2 family (draft-04 §2.1).
-COMMITTING_CONTENT_ENCRYPTION = frozenset({"A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512"})
-
-
 def check_content_encryption(alg: str, enc: str, *, key_wrapping: bool) -> None:
     """Reject a non-committing ``enc`` for ECDH-1PU Key Agreement with Key Wrapping.
 
     Args:
         alg: the ``alg`` value (for the message). enc: the ``enc`` value.
         key_wrapping: True for the ``ECDH-1PU+A*KW`` modes.
+    The one source of truth is the registry's
+    :attr:`~refdidcomm._jose_algorithms.ContentEncryptionAlgorithm.compactly_committing`;
+    an ``enc`` the registry does not hold is rejected as well.
+
     Raises:
-        UnsupportedAlgorithm: ``enc`` is not an AES_CBC_HMAC_SHA2 algorithm
-            in a key-wrapping mode.
+        UnsupportedAlgorithm: ``enc`` is not a registered compactly committing
+            (AES_CBC_HMAC_SHA2) algorithm in a key-wrapping mode.
     Spec: draft-madden-jose-ecdh-1pu-04 §2.1.
     """
-    if key_wrapping and enc not in COMMITTING_CONTENT_ENCRYPTION:
+    if not key_wrapping:
+        return
+    algorithm = CONTENT_ENCRYPTION_ALGORITHMS.get(enc) if isinstance(enc, str) else None
+    if algorithm is None or not algorithm.compactly_committing:
+        allowed = ", ".join(sorted(n for n, a in CONTENT_ENCRYPTION_ALGORITHMS.items() if a.compactly_committing))
         raise UnsupportedAlgorithm(
             f"{alg} cannot be used with enc {enc!r}: draft-madden-jose-ecdh-1pu-04 §2.1, "
             '"Key Agreement with Key Wrapping mode MUST only be used with content encryption '
             "algorithms that are compactly committing AEADs ... Other content encryption "
-            'algorithms MUST be rejected." (allowed: A128CBC-HS256, A192CBC-HS384, A256CBC-HS512)'
+            f'algorithms MUST be rejected." (allowed: {allowed})'
         )
 
 

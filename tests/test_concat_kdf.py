@@ -13,7 +13,7 @@ import hashlib
 import pytest
 
 from conftest import load_vectors
-from refdidcomm import _ecdh_1pu, _rfc7518, errors
+from refdidcomm import _ecdh_1pu, _jose_algorithms, _rfc7518, errors
 from refdidcomm.jwk import JWK
 
 KDF = load_vectors("jose_concat_kdf")
@@ -108,8 +108,22 @@ def test_ecdh_1pu_tag_is_required_exactly_with_key_wrapping() -> None:
 
 
 def test_ecdh_1pu_content_encryption_rule_quotes_the_draft() -> None:
-    for enc in ("A128CBC-HS256", "A192CBC-HS384", "A256CBC-HS512"):
+    for enc in ("A128CBC-HS256", "A256CBC-HS512"):
         _ecdh_1pu.check_content_encryption("ECDH-1PU+A256KW", enc, key_wrapping=True)
+    # The registry's compactly_committing is the one source of truth: every
+    # registered enc is accepted exactly when it is committing.
+    for name, algorithm in _jose_algorithms.CONTENT_ENCRYPTION_ALGORITHMS.items():
+        if algorithm.compactly_committing:
+            _ecdh_1pu.check_content_encryption("ECDH-1PU+A256KW", name, key_wrapping=True)
+        else:
+            with pytest.raises(errors.UnsupportedAlgorithm):
+                _ecdh_1pu.check_content_encryption("ECDH-1PU+A256KW", name, key_wrapping=True)
+    # A192CBC-HS384 (RFC 7518 §5.2.4) is not implemented, so it is not in the
+    # registry and cannot be used; nor can an unknown name.
+    for enc in ("A192CBC-HS384", "A512CBC-HS1024"):
+        with pytest.raises(errors.UnsupportedAlgorithm, match="allowed: A128CBC-HS256, A256CBC-HS512"):
+            _ecdh_1pu.check_content_encryption("ECDH-1PU+A256KW", enc, key_wrapping=True)
+    assert not hasattr(_ecdh_1pu, "COMMITTING_CONTENT_ENCRYPTION")
     for enc in ("A256GCM", "A128GCM", "XC20P"):
         with pytest.raises(errors.UnsupportedAlgorithm, match="compactly committing"):
             _ecdh_1pu.check_content_encryption("ECDH-1PU+A256KW", enc, key_wrapping=True)
