@@ -207,3 +207,23 @@ def test_signed_and_sign_then_anoncrypt(files: Dict[str, str], capsys: pytest.Ca
     code, out, _ = run(["unpack", "--secrets", erin, "--did-docs", files["docs"], out.strip()], capsys)
     meta = json.loads(out)["metadata"]
     assert code == 0 and meta["non_repudiation"] is True and meta["anonymous_sender"] is True and meta["sign_from"] == kid
+
+
+def test_python_m_refdidcomm_round_trip(files: Dict[str, str]) -> None:
+    import subprocess
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    env = dict(__import__("os").environ, PYTHONPATH=str(root))
+
+    def cli(*argv: str, stdin: str = "") -> str:
+        done = subprocess.run([sys.executable, "-m", "refdidcomm", *argv], input=stdin, capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    packed = cli("pack", "--from", "did:example:dave", "--to", "did:example:charlie", "--secrets", files["dave"], "--did-docs", files["docs"], files["msg"])
+    for mediator in ("mediator3", "mediator2", "mediator1"):
+        packed = json.dumps(json.loads(cli("forward", "unwrap", "--secrets", files[mediator], "--did-docs", files["docs"], "-", stdin=packed))["forwarded"])
+    result = json.loads(cli("unpack", "--secrets", files["charlie"], "--did-docs", files["docs"], "-", stdin=packed))
+    assert result["message"]["id"] == "cli-1" and result["metadata"]["authenticated"] is True
+    bad = subprocess.run([sys.executable, "-m", "refdidcomm", "unpack", "--secrets", files["charlie"], "{}"], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ")
