@@ -15,7 +15,7 @@ from typing import Dict
 import pytest
 
 from refdidcomm import _cli_vectors, crypto
-from refdidcomm.errors import UsageError
+from refdidcomm.errors import BackendUnavailable, UsageError
 from refdidcomm.vectors import check_document, generate, generate_documents
 from refdidcomm.vectors._format import BANNER, dump
 
@@ -126,3 +126,37 @@ def test_cli_generate_then_check(tmp_path: pathlib.Path, capsys) -> None:
     assert doc["header"]["command"].startswith("python -m refdidcomm vectors generate --seed 'cli seed' --suite crypto")
     assert _cli(["vectors", "check", "--quiet", "--backend", "pure", out]) == 0
     assert " 0 failed" in capsys.readouterr().out
+
+
+def test_v2_file_needs_its_identities_file(tmp_path: pathlib.Path) -> None:
+    docs = _docs("test-seed-1", "v2")
+    report = check_document(docs["didcomm_v2_generated.json"], [crypto.backend("pure")])
+    assert not report.ok and all(r.status == "fail" and "identities" in r.detail for r in report.results)
+    # As files: found through header.identities next to it; missing -> every case fails with the reason.
+    (tmp_path / "didcomm_v2_generated.json").write_bytes(dump(docs["didcomm_v2_generated.json"]))
+    from refdidcomm.vectors import check_file
+
+    missing = check_file(str(tmp_path / "didcomm_v2_generated.json"), [crypto.backend("pure")])
+    assert missing.failed == len(docs["didcomm_v2_generated.json"]["cases"])
+    assert "cannot read the identities file" in missing.results[0].detail
+
+
+@pytest.mark.parametrize("suite", ["crypto", "jose", "v1"])
+def test_native_generation_gives_the_same_cases(suite: str) -> None:
+    try:
+        crypto.backend("native")
+    except BackendUnavailable as exc:
+        pytest.skip(f"native backend unavailable: {exc}")
+    pure = generate_documents("test-seed-1", suite=suite, backend="pure")
+    native = generate_documents("test-seed-1", suite=suite, backend="native")
+    for name in pure:
+        assert pure[name]["cases"] == native[name]["cases"], name
+        assert pure[name].get("keys") == native[name].get("keys"), name
+
+
+def test_every_issue_family_is_present() -> None:
+    flags = {f for docs in (_docs("test-seed-1", s) for s in SUITES_READY) for d in docs.values() for c in d["cases"] for f in c["flags"]}
+    for family in ("ModifiedTag", "ModifiedIv", "ModifiedCiphertext", "ModifiedEncryptedKey", "ModifiedProtected", "WrongApv",
+                   "WrongApu", "WrongSkid", "InvalidEpk", "LowOrderPoint", "Truncated", "WrongRecipient", "BadFromPriorSignature",
+                   "SignerNotFrom", "Hops1", "Hops2", "Hops3", "ProtectSender", "MultiRecipient", "Ending"):
+        assert family in flags, family
