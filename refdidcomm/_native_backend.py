@@ -32,6 +32,9 @@ What runs where:
   :func:`aes256gcm_available`); 16- and 24-byte keys, and hosts without that
   hardware support, use the pure-Python ``_sp800_38d`` (not constant time).
 
+:func:`constant_time` reports exactly this per facade function, for
+:meth:`refdidcomm.crypto.Backend.constant_time`.
+
 Every function has the name and arguments of the facade method it implements
 (:mod:`refdidcomm.crypto` has checked types and lengths already), except that
 :func:`box_seal` receives the ephemeral secret key drawn by the facade, so its

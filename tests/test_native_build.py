@@ -5,6 +5,11 @@ exactly what the pure backend computes.
 * Loading: ``_refdidcomm_native`` imports and reports AES-NI as the CPU does.
   Skipped (with the reason) where the extension is not built, unless
   ``REFDIDCOMM_REQUIRE_NATIVE=1``, which turns that into a failure.
+* Linking and loading: on the PyNaCl route the extension records no
+  DT_NEEDED entry for ``_sodium`` (readelf), binds symbols at load (BIND_NOW),
+  and loads with PyNaCl in a directory unrelated to its own (a child
+  interpreter without site-packages); without PyNaCl the import fails
+  loudly, naming what it looked for. libsodium older than 1.0.18 is refused.
 * Fallback: child interpreters in which ``_refdidcomm_native``, ``cffi`` and
   ``_cffi_backend`` cannot be imported still import ``refdidcomm.crypto``
   and run on the pure backend; ``REFDIDCOMM_BACKEND=native`` there is a clear
