@@ -81,12 +81,14 @@ def find_pynacl_sodium(search_path: Optional[Sequence[str]] = None) -> str:
         ImportError: no ``nacl`` package, or no ``_sodium*.so`` in it; the
             message says where it looked.
     """
-    if search_path is None:
-        spec = importlib.util.find_spec("nacl")
-        where = "sys.path"
-    else:
-        spec = importlib.machinery.PathFinder.find_spec("nacl", list(search_path))
-        where = ", ".join(search_path)
+    where = "sys.path" if search_path is None else ", ".join(search_path)
+    try:
+        if search_path is None:
+            spec = importlib.util.find_spec("nacl")
+        else:
+            spec = importlib.machinery.PathFinder.find_spec("nacl", list(search_path))
+    except (ImportError, ValueError):  # ValueError: a sys.modules entry without __spec__
+        spec = None
     if spec is None or not spec.submodule_search_locations:
         raise ImportError(
             "the native extension was built against PyNaCl's libsodium (nacl/_sodium*.so), "
