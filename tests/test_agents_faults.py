@@ -84,7 +84,7 @@ def test_restart_between_store_and_fetch(cloud_agents, tmp_path):
     alice, bob = _edge("Alice", cloud_agents), _edge("Bob", [a])
     alice.send_v1(v1.pack(b"survives", [bob.key.verkey], alice.key), bob.advertise())
     assert a.inbox.count() == 1
-    port = a._endpoint.port
+    port = a.port
     a.stop()
     with pytest.raises(TransportError):
         bob.poll()
@@ -101,7 +101,7 @@ def test_unacked_message_survives_restart(cloud_agents, tmp_path):
     alice, bob = _edge("Alice", cloud_agents), _edge("Bob", [a])
     alice.send_v1(v1.pack(b"x", [bob.key.verkey], alice.key), bob.advertise())
     assert len(bob.wait_for(1)) == 1  # fetched, not acknowledged
-    port = a._endpoint.port
+    port = a.port
     a.stop()
     cloud_agents[0] = CloudAgent("CloudAgentA", seed=SEEDS["A"], db_path=str(tmp_path / "A.db"), port=port).start()
     fresh = EdgeAgent("Bob-again")
@@ -357,7 +357,7 @@ def test_v2_restart_between_store_and_fetch(cloud_agents, tmp_path):
     alice, bob = _edge("Alice", cloud_agents), _edge("Bob", [a])
     alice_did, bob_did = alice.new_did().did, bob.new_did().did
     alice.send_v2(_v2_message(alice, alice_did, bob_did, "kept"), bob_did)
-    port = a._endpoint.port
+    port = a.port
     a.stop()
     cloud_agents[0] = CloudAgent("CloudAgentA", seed=SEEDS["A"], db_path=str(tmp_path / "A.db"), port=port).start()
     (item,) = bob.wait_for(1, timeout=5)
@@ -381,3 +381,25 @@ def test_full_inbox_is_507_and_nothing_half_delivered(tmp_path):
     finally:
         a.stop()
         a.inbox.close()
+
+
+def test_restarted_agent_keeps_its_keys_and_did(cloud_agents, tmp_path):
+    a = cloud_agents[0]
+    before = (a.verkey, a.v2.did, sorted(a.v2.secrets))
+    port = a.port
+    a.stop()
+    cloud_agents[0] = again = CloudAgent("CloudAgentA", seed=SEEDS["A"], db_path=str(tmp_path / "A.db"), port=port).start()
+    assert (again.verkey, again.v2.did, sorted(again.v2.secrets)) == before
+
+
+def test_port_in_use_is_oserror(cloud_agents):
+    with pytest.raises(OSError):
+        CloudAgent("Clash", port=cloud_agents[0].port)
+
+
+@pytest.mark.parametrize("seed", [b"", b"\x01" * 31, b"\x01" * 33, "x" * 32])
+def test_bad_seed(seed):
+    from refdidcomm.errors import UsageError
+
+    with pytest.raises(UsageError):
+        CloudAgent("Bad", seed=seed)

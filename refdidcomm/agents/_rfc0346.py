@@ -65,6 +65,7 @@ Choices where the RFC is silent or loose, and why:
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import urllib.parse
 import uuid
@@ -341,6 +342,24 @@ class CloudAgentStats:
     hops: List[str] = field(default_factory=list)  # "v1 -> URL" per forward
 
 
+def _derived_rng(seed: bytes, purpose: str) -> crypto.Rng:
+    """Deterministic bytes from a secret seed: SHA-256(seed || purpose || counter), concatenated.
+
+    Used only to derive the v2 keys of a cloud agent from its seed (so they
+    are as stable as its v1 key); each draw consumes fresh counter values.
+    """
+    counter = [0]
+
+    def rng(n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            out += hashlib.sha256(seed + purpose.encode() + counter[0].to_bytes(8, "big")).digest()
+            counter[0] += 1
+        return out[:n]
+
+    return rng
+
+
 def _json_request(request: Request) -> Mapping[str, Any]:
     if request.media_type != MEDIA_TYPE_JSON:
         raise HTTPProblem(415, "e.p.xfer.unsupported-media-type", request.media_type or "(none)", MEDIA_TYPE_JSON)
@@ -373,9 +392,9 @@ class CloudAgent:
         timeout: seconds to wait for the next hop when forwarding.
         backend: crypto backend (default: the active one).
         rng: randomness for the seed and ids (default: the OS CSPRNG).
-        v2: serve routing/2.0 too: the agent gets a did:peer:2 (keys from
-            ``rng``) whose service is its service endpoint, announced in its
-            invitations' ``did`` member. ``False`` makes a routing/1.0-only agent.
+        v2: serve routing/2.0 too: the agent gets a did:peer:2 (keys derived
+            from ``seed``) whose service is its service endpoint, announced in
+            its invitations' ``did`` member. ``False`` makes a routing/1.0-only agent.
         resolver: the DID resolver for routing/2.0 (default: a fresh
             :func:`refdidcomm.v2.make_resolver`).
 
@@ -407,24 +426,52 @@ class CloudAgent:
         self._rng = rng
         if seed is None:
             seed = crypto.random_bytes(SEED_BYTES) if rng is None else rng(SEED_BYTES)
+        if not isinstance(seed, (bytes, bytearray)) or len(seed) != SEED_BYTES:
+            raise UsageError(f"seed must be {SEED_BYTES} bytes")
         self.key = v1.signing_key(bytes(seed), backend=backend, field="seed")
-        self._owns_inbox = inbox is None
-        self.inbox: Inbox = inbox if inbox is not None else SqliteInbox(db_path or ":memory:", owner=label)
         self.timeout = timeout
         self.stats = CloudAgentStats()
         self._stats_lock = threading.Lock()
-        self._endpoint = HTTPEndpoint(self.handle, host=host, port=port, max_body=max_body)
-        # The socket is bound now, so the service endpoint is known for the DID.
-        self.v2: Optional[V2Identity] = (
-            new_peer2_identity(self.service_endpoint, resolver=resolver, rng=rng, backend=backend) if v2 else None
-        )
+        self._owns_inbox = inbox is None
+        self.inbox: Inbox = inbox if inbox is not None else SqliteInbox(db_path or ":memory:", owner=label)
+        self._endpoint: Optional[HTTPEndpoint] = None
+        ready = False
+        try:
+            self._endpoint = HTTPEndpoint(self.handle, host=host, port=port, max_body=max_body)
+            # The socket is bound now, so the service endpoint is known for the DID.
+            # Its keys come from the seed: restarted with the same seed and port,
+            # the agent has the same DID, as it has the same verkey.
+            self.v2: Optional[V2Identity] = (
+                new_peer2_identity(self.service_endpoint, resolver=resolver, rng=_derived_rng(bytes(seed), "v2 keys"), backend=backend)
+                if v2
+                else None
+            )
+            ready = True
+        finally:
+            if not ready:
+                # No half-built agent: release the socket and the inbox it opened.
+                if self._endpoint is not None:
+                    self._endpoint.stop()
+                if self._owns_inbox:
+                    self.inbox.close()
 
     # -- URLs ---------------------------------------------------------------
 
     @property
     def url(self) -> str:
         """Base URL ``http://127.0.0.1:PORT``."""
-        return self._endpoint.url
+        return self._http.url
+
+    @property
+    def _http(self) -> HTTPEndpoint:
+        if self._endpoint is None:
+            raise UsageError("the agent has no endpoint")
+        return self._endpoint
+
+    @property
+    def port(self) -> int:
+        """The bound port (to restart an agent on the same one)."""
+        return self._http.port
 
     @property
     def service_endpoint(self) -> str:
@@ -455,12 +502,12 @@ class CloudAgent:
 
     def start(self) -> "CloudAgent":
         """Start serving; returns self."""
-        self._endpoint.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
         """Stop serving and close the inbox if this agent opened it. Idempotent."""
-        self._endpoint.stop()
+        self._http.stop()
         if self._owns_inbox:
             self.inbox.close()
 
