@@ -101,10 +101,20 @@ def additional_authenticated_data(protected_b64: str, aad_b64: Optional[str] = N
     return (protected_b64 + "." + aad_b64).encode("ascii")
 
 
+def _check_member_names(obj: Mapping[Any, Any], where: str) -> None:
+    # RFC 8259 §4: "An object structure is represented as ... zero or more
+    # name/value pairs (or members). A name is a string." A dict built in
+    # Python may hold other keys; refuse them here, before any header logic.
+    for name in obj:
+        if not isinstance(name, str):
+            raise MalformedMessage(f"member names must be strings, got {type(name).__name__} {name!r}", where)
+
+
 def _object_member(obj: Mapping[str, Any], name: str, where: str) -> Dict[str, Any]:
     value = obj.get(name, {})
     if not isinstance(value, dict):
         raise MalformedMessage("must be a JSON object", where)
+    _check_member_names(value, where)
     return value
 
 
@@ -116,7 +126,8 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
     Returns:
         :class:`ParsedJWE`.
     Raises:
-        MalformedMessage: any structural rule above, naming the member.
+        MalformedMessage: any structural rule above, naming the member; a
+            member name that is not a string (a dict input built in Python).
         UnsupportedAlgorithm: ``zip`` is present.
     Spec: RFC 7516 §7.2, §5.2 steps 1-5.
     """
@@ -124,6 +135,7 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
         jwe = _json.loads(jwe, field="jwe")
     if not isinstance(jwe, Mapping):
         raise MalformedMessage("a JWE must be a JSON object", "jwe")
+    _check_member_names(jwe, "jwe")
 
     protected_b64 = jwe.get("protected", "")
     if not isinstance(protected_b64, str):
@@ -149,6 +161,7 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
     for entry, where in named:
         if not isinstance(entry, dict):
             raise MalformedMessage("must be a JSON object", where)
+        _check_member_names(entry, where)
         header = _object_member(entry, "header", f"{where}.header")
         encrypted_key = b64url_member(entry, "encrypted_key", where, required=False) or b""
         recipients.append(Recipient(header=dict(header), encrypted_key=encrypted_key))

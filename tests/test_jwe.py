@@ -427,6 +427,28 @@ def test_a_second_matching_recipient_is_tried_after_a_failed_unwrap(backend) -> 
         jwe.decrypt(broken, {recipients[0].kid: recipients[0]}, backend=backend)
 
 
+def test_member_names_must_be_strings(backend) -> None:
+    # A dict input built in Python can hold non-str keys; JSON cannot. They are
+    # refused at parse (before the disjointness check, whose sorted() would
+    # otherwise raise TypeError on a mixed int/str overlap).
+    _, recipients = _party("X25519", 1, b"names")
+    out = jwe.encrypt(b"m", [recipients[0].public()], backend=backend)
+    keys = {recipients[0].kid: recipients[0]}
+    mixed = copy.deepcopy(out)
+    mixed["unprotected"] = {1: "a", "zz": "b"}
+    mixed["recipients"][0]["header"].update({1: "a", "zz": "b"})
+    only_int = copy.deepcopy(out)
+    only_int["recipients"][0]["header"][5] = "x"
+    top = {**copy.deepcopy(out), None: "x"}
+    entry = copy.deepcopy(out)
+    entry["recipients"][0][b"header"] = {}
+    for bad, field in ((mixed, "unprotected"), (only_int, "recipients[0].header"), (top, "jwe"), (entry, "recipients[0]")):
+        with pytest.raises(errors.MalformedMessage, match="member names must be strings") as excinfo:
+            jwe.decrypt(bad, keys, backend=backend)
+        assert excinfo.value.field == field
+    assert jwe.decrypt(out, keys, backend=backend).plaintext == b"m"
+
+
 def test_aad_member_enters_the_additional_authenticated_data() -> None:
     # RFC 7516 §5.1 step 14: AAD = ASCII(protected || '.' || BASE64URL(aad)).
     assert _rfc7516.additional_authenticated_data("abc") == b"abc"
