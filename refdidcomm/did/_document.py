@@ -59,6 +59,7 @@ where it is made):
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
@@ -165,6 +166,15 @@ def parse_did_url(text: Any, *, field_name: Optional[str] = None) -> DIDURL:
     """
     if not isinstance(text, str):
         raise MalformedDID("a DID must be a string", field_name)
+    return _parse_did_url_str(text, field_name)
+
+
+# The same DID URLs are parsed many times per message (resolution, key lookup,
+# recipient checks). DIDURL is an immutable NamedTuple, so parsing results
+# can be shared; errors are not cached (lru_cache never stores exceptions).
+# Bounded, so that a peer sending many distinct DIDs cannot grow it.
+@functools.lru_cache(maxsize=1024)
+def _parse_did_url_str(text: str, field_name: Optional[str]) -> DIDURL:
     shape = _DID_URL_SHAPE.fullmatch(text)
     if shape is None:
         raise MalformedDID(f"not a DID: {_shorten(text)!r} (DID Core §3.1: did:<method>:<id>)", field_name)
