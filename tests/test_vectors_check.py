@@ -21,6 +21,8 @@ SUPPORTED = [
     "aes_gcm", "sp800_38a_cbc", "rfc3394_aes_keywrap", "fips197_aes", "rfc7748_x25519", "rfc8032_ed25519",
     "rfc8439_chacha20poly1305", "xchacha20poly1305", "nacl_box", "jose_aes_cbc_hmac_sha2", "jose_ecdh",
     "jose_jwk", "jose_jws", "jose_jwe", "didcomm_v1_envelopes", "didcomm_v1_forward", "oob_invitations",
+    "jose_concat_kdf", "ec_points", "ecdsa_rfc6979", "didcomm_appendix_c",
+    "didcomm_v2_spec_appendix_c", "didcomm_v2_sicpa_python", "didcomm_v2_sicpa_rust",
 ]
 
 
@@ -116,6 +118,13 @@ def test_unknown_schema_and_broken_files(tmp_path: pathlib.Path) -> None:
         assert not report.ok and report.problem.startswith(text)
     missing = check_file(str(tmp_path / "absent.json"), be)
     assert not missing.ok and missing.problem.startswith("cannot read")
+
+
+def test_published_v2_files_need_the_keys_file(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "didcomm_v2_spec_appendix_c.json").write_text((VECTORS / "didcomm_v2_spec_appendix_c.json").read_text())
+    report = check_file(str(tmp_path / "didcomm_v2_spec_appendix_c.json"), [crypto.backend("pure")])
+    assert not report.ok and report.failed == len(_load("didcomm_v2_spec_appendix_c")["cases"])
+    assert "didcomm_v2_keys.json" in report.results[0].detail
 
 
 def test_malformed_case_fails_not_crashes() -> None:
