@@ -222,7 +222,6 @@ def _derive(
         return _rfc7518.ecdh_es_derive_key(
             z, alg=km.name, enc=ce.name, keydatalen=keydatalen, direct=km.direct, apu=apu or b"", apv=apv or b""
         )
-    _ecdh_1pu.check_apu_apv_distinct(apu, apv)
     return _ecdh_1pu.derive_key(
         z,
         alg=km.name,
@@ -291,6 +290,8 @@ def encrypt(
         raise UsageError("the ephemeral key has no private part ('d')")
     apu = _optional_b64(protected, "apu")
     apv = _optional_b64(protected, "apv")
+    if km.scheme == "ECDH-1PU":
+        _ecdh_1pu.check_apu_apv_distinct(apu, apv)
 
     def shared_secret(recipient: JWK) -> bytes:
         if km.scheme == "ECDH-ES":
@@ -353,7 +354,9 @@ def decrypt_for_recipient(
         (plaintext, alg, enc).
     Raises:
         MalformedMessage: a header is missing or of the wrong type; wrong IV length;
-            a non-empty JWE Encrypted Key in Direct Key Agreement.
+            a non-empty JWE Encrypted Key in Direct Key Agreement; ECDH-1PU
+            with ``apu`` = ``apv``. All header checks run before any
+            cryptography.
         UnsupportedAlgorithm: ``alg``/``enc``/curve not supported or allowed;
             ECDH-1PU key wrapping with a non-committing ``enc``.
         UsageError: ``recipient_key`` is public; 1PU without ``sender_key``.
@@ -373,6 +376,16 @@ def decrypt_for_recipient(
         raise UsageError(f"{km.name} needs the sender's public key")
     apu = _optional_b64(header, "apu")
     apv = _optional_b64(header, "apv")
+    if km.scheme == "ECDH-1PU":
+        # draft-04 §2.3: "The "apu" and "apv" values MUST be distinct, when used."
+        _ecdh_1pu.check_apu_apv_distinct(apu, apv)
+    if len(parsed.iv) != ce.iv_len:
+        raise MalformedMessage(f"{ce.name} needs a {ce.iv_len}-byte IV, got {len(parsed.iv)}", "iv")
+
+    encrypted_key = parsed.recipients[index].encrypted_key
+    if km.direct and encrypted_key:
+        # RFC 7518 §4.6: "the empty octet sequence is used as the JWE Encrypted Key value".
+        raise MalformedMessage("must be empty for Direct Key Agreement", "encrypted_key")
 
     epk_obj = header["epk"]
     if not isinstance(epk_obj, dict):
@@ -386,11 +399,10 @@ def decrypt_for_recipient(
         raise DecryptionError() from exc
     if epk.crv not in _rfc7518.KEY_AGREEMENT_CURVES:
         raise UnsupportedAlgorithm(f"epk curve {epk.crv!r} is not a key-agreement curve")
-    if len(parsed.iv) != ce.iv_len:
-        raise MalformedMessage(f"{ce.name} needs a {ce.iv_len}-byte IV, got {len(parsed.iv)}", "iv")
 
-    encrypted_key = parsed.recipients[index].encrypted_key
     be = backend or crypto.backend(crypto.BACKEND)
+    # Every header check is done; from here on only cryptography, and every
+    # failure is the one opaque DecryptionError.
     try:
         if epk.crv != recipient_key.crv:
             # An epk on another curve than the recipient's key (invalid-curve
@@ -402,9 +414,6 @@ def decrypt_for_recipient(
             z = _ecdh_1pu.shared_secret_recipient(recipient_key, epk, sender_key, backend=be)  # type: ignore[arg-type]
         key = _derive(km, ce, z, apu, apv, parsed.tag)
         if km.direct:
-            if encrypted_key:
-                # RFC 7518 §4.6: "the empty octet sequence is used as the JWE Encrypted Key value".
-                raise MalformedMessage("must be empty for Direct Key Agreement", "encrypted_key")
             cek = key
         else:
             cek = be.aes_key_unwrap(key, encrypted_key)

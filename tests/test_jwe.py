@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import load_vectors
-from refdidcomm import _jose_algorithms, _rfc7516, _rfc7518, crypto, errors, jwe, jwk, jws
+from refdidcomm import _ecdh_1pu, _jose_algorithms, _rfc7516, _rfc7518, crypto, errors, jwe, jwk, jws
 from refdidcomm.encoding import b64url_decode, b64url_encode
 from refdidcomm.jwk import JWK, KeyNotFound
 
@@ -425,6 +425,30 @@ def test_a_second_matching_recipient_is_tried_after_a_failed_unwrap(backend) -> 
     assert result.recipient_kid == recipients[1].kid
     with pytest.raises(errors.DecryptionError):
         jwe.decrypt(broken, {recipients[0].kid: recipients[0]}, backend=backend)
+
+
+def _no_crypto(monkeypatch) -> None:
+    """Make every ECDH (ES and 1PU) fail the test if it runs."""
+
+    def ran(*args, **kwargs):
+        pytest.fail("a header check ran after the key agreement")
+
+    monkeypatch.setattr(_rfc7518, "ecdh_shared_secret", ran)
+    monkeypatch.setattr(_ecdh_1pu, "shared_secret_recipient", ran)
+
+
+def _case(tc_id: int) -> dict:
+    return next(c for c in JWE["cases"] if c["tcId"] == tc_id)
+
+
+@pytest.mark.parametrize("tc_id,message", [(135, "distinct"), (138, "must be empty")])
+def test_header_checks_run_before_any_cryptography(tc_id: int, message: str, backend, monkeypatch) -> None:
+    # tc135: ECDH-1PU with apu = apv (draft-04 §2.3); tc138: Direct Key
+    # Agreement with a non-empty encrypted_key (RFC 7518 §4.6).
+    case = _case(tc_id)
+    _no_crypto(monkeypatch)
+    with pytest.raises(errors.MalformedMessage, match=message):
+        _decrypt(case, backend)
 
 
 def test_member_names_must_be_strings(backend) -> None:
