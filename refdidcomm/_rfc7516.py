@@ -359,7 +359,9 @@ def decrypt_for_recipient(
             cryptography.
         UnsupportedAlgorithm: ``alg``/``enc``/curve not supported or allowed;
             ECDH-1PU key wrapping with a non-committing ``enc``.
-        UsageError: ``recipient_key`` is public; 1PU without ``sender_key``.
+        UsageError: ``recipient_key`` is public or not on a key-agreement
+            curve; 1PU without ``sender_key`` or with one not on a
+            key-agreement curve.
         DecryptionError: every cryptographic failure.
     Spec: RFC 7516 §5.2; RFC 7518 §4.6; draft-madden-jose-ecdh-1pu-04 §2.
     """
@@ -372,8 +374,15 @@ def decrypt_for_recipient(
     _check_modes(km, ce)
     if recipient_key.d is None:
         raise UsageError(f"recipient key {recipient_key.kid!r} has no private part ('d')")
-    if km.scheme == "ECDH-1PU" and sender_key is None:
-        raise UsageError(f"{km.name} needs the sender's public key")
+    if recipient_key.crv not in _rfc7518.KEY_AGREEMENT_CURVES:
+        # The caller's key store maps this kid to, e.g., a signing key: a
+        # caller mistake, said plainly rather than as an opaque DecryptionError.
+        raise UsageError(f"recipient key {recipient_key.kid!r} is on {recipient_key.crv}, not a key-agreement curve")
+    if km.scheme == "ECDH-1PU":
+        if sender_key is None:
+            raise UsageError(f"{km.name} needs the sender's public key")
+        if sender_key.crv not in _rfc7518.KEY_AGREEMENT_CURVES:
+            raise UsageError(f"sender key {sender_key.kid!r} is on {sender_key.crv}, not a key-agreement curve")
     apu = _optional_b64(header, "apu")
     apv = _optional_b64(header, "apv")
     if km.scheme == "ECDH-1PU":

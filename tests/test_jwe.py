@@ -451,6 +451,20 @@ def test_header_checks_run_before_any_cryptography(tc_id: int, message: str, bac
         _decrypt(case, backend)
 
 
+def test_a_recipient_key_off_the_key_agreement_curves_is_a_usage_error(backend, monkeypatch) -> None:
+    # The caller's key store maps the kid to a signing key: say so, before
+    # any cryptography, instead of the opaque DecryptionError.
+    sender, recipients = _party("X25519", 1, b"ed25519 store")
+    out = jwe.encrypt(b"m", [recipients[0].public()], sender=sender, backend=backend)
+    signing = jwk.generate("Ed25519", _seeded(b"ed"), recipients[0].kid, backend=backend)
+    _no_crypto(monkeypatch)
+    with pytest.raises(errors.UsageError, match="not a key-agreement curve"):
+        jwe.decrypt(out, {signing.kid: signing}, sender_key_resolver=sender.public(), backend=backend)
+    parsed = _rfc7516.parse(out)
+    with pytest.raises(errors.UsageError, match="sender key .* not a key-agreement curve"):
+        _rfc7516.decrypt_for_recipient(parsed, 0, recipients[0], sender_key=signing.public(), backend=backend)
+
+
 def test_member_names_must_be_strings(backend) -> None:
     # A dict input built in Python can hold non-str keys; JSON cannot. They are
     # refused at parse (before the disjointness check, whose sorted() would
