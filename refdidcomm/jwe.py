@@ -233,8 +233,12 @@ def _check_didcomm_headers(parsed: _rfc7516.ParsedJWE) -> Tuple[List[str], Optio
         raise MalformedMessage(f"must be {DIDCOMM_ENCRYPTED_TYP!r}, got {typ!r}", "typ")
 
     kids: List[str] = []
-    for i in range(len(parsed.recipients)):
-        kid = parsed.joint_header(i).get("kid")
+    for i, recipient in enumerate(parsed.recipients):
+        # DIDComm v2 "Message Encryption": the recipient's key id is
+        # recipients[].header.kid -- only the per-recipient header, not the
+        # shared "unprotected" header (nor the protected one, which all
+        # recipients share).
+        kid = recipient.header.get("kid")
         if not isinstance(kid, str):
             raise MalformedMessage("every recipient needs a string kid", f"recipients[{i}].header.kid")
         kids.append(kid)

@@ -465,6 +465,21 @@ def test_a_recipient_key_off_the_key_agreement_curves_is_a_usage_error(backend, 
         _rfc7516.decrypt_for_recipient(parsed, 0, recipients[0], sender_key=signing.public(), backend=backend)
 
 
+def test_didcomm_reads_the_recipient_kid_only_from_the_per_recipient_header(backend) -> None:
+    # DIDComm v2: recipients[].header.kid. A kid in the shared "unprotected"
+    # header is not a recipient's kid (plain JOSE accepts it there).
+    _, recipients = _party("X25519", 1, b"kid location")
+    out = jwe.encrypt(b"m", [recipients[0].public()], backend=backend)
+    keys = {recipients[0].kid: recipients[0]}
+    moved = copy.deepcopy(out)
+    moved["unprotected"] = moved["recipients"][0].pop("header")
+    with pytest.raises(errors.MalformedMessage) as excinfo:
+        jwe.decrypt(moved, keys, backend=backend)
+    assert excinfo.value.field == "recipients[0].header.kid"
+    assert jwe.decrypt(moved, keys, didcomm=False, backend=backend).recipient_kid == recipients[0].kid
+    assert jwe.decrypt(out, keys, backend=backend).recipient_kid == recipients[0].kid
+
+
 def test_member_names_must_be_strings(backend) -> None:
     # A dict input built in Python can hold non-str keys; JSON cannot. They are
     # refused at parse (before the disjointness check, whose sorted() would
