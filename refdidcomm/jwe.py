@@ -81,7 +81,10 @@ class DecryptedJWE:
         alg, enc: the algorithms used.
         recipient_kid: the ``kid`` of the recipient entry that was decrypted.
         recipient_kids: the ``kid`` of every recipient entry, in order.
-        sender_kid: for ECDH-1PU, the sender key id (``skid``, or from ``apu``); else None.
+        sender_kid: for ECDH-1PU, the sender key id (``skid``, or from ``apu``)
+            whose key was used to decrypt -- it names a key the caller
+            supplied under that kid, or the kid-less single key the caller
+            vouched for; else None.
     """
 
     plaintext: bytes
@@ -272,6 +275,13 @@ def _check_didcomm_headers(parsed: _rfc7516.ParsedJWE) -> Tuple[List[str], Optio
 
 def _sender_key(sender_key_resolver: Optional[SenderKeyResolver], skid: Optional[str]) -> JWK:
     if isinstance(sender_key_resolver, JWK):
+        # The single-key rule of JWS verification (refdidcomm._rfc7515): the
+        # key's kid, when set, must be the one the message names; otherwise
+        # the message's unauthenticated skid would be reported as the sender.
+        # A key without kid is used as given: the caller vouches that it is
+        # the key skid names.
+        if sender_key_resolver.kid is not None and skid is not None and sender_key_resolver.kid != skid:
+            raise KeyNotFound(f"{skid!r} names no supplied key (the given sender key is {sender_key_resolver.kid!r})", "skid")
         return sender_key_resolver
     if sender_key_resolver is None:
         raise UsageError("this JWE is authcrypt (ECDH-1PU): pass sender_key_resolver to look up the sender key")
@@ -298,6 +308,10 @@ def decrypt(
         recipient_keys: our private keys: ``Mapping[kid, JWK]`` or ``kid -> JWK | None``.
         sender_key_resolver: for authcrypt: ``Mapping[kid, JWK]``, a callable, or
             the sender's public JWK itself; looked up by ``skid`` (or ``apu``).
+            A single JWK with a ``kid`` must carry the message's ``skid``
+            (else :class:`KeyNotFound`); a single JWK without ``kid`` is
+            used as given -- the caller vouches that it is the key ``skid``
+            names, and ``sender_kid`` then reports that ``skid``.
         didcomm: apply the DIDComm v2 profile (default) or plain JOSE rules.
         backend: crypto backend (default: the active one).
     Returns:
@@ -305,7 +319,8 @@ def decrypt(
     Raises:
         MalformedMessage: structure or a header rule ("APV mismatch", "APU
             does not match skid", "skid present but no apu", ...).
-        KeyNotFound: no recipient kid is ours; ``skid`` names no supplied key.
+        KeyNotFound: no recipient kid is ours; ``skid`` names no supplied key
+            (or differs from the ``kid`` of the one sender JWK given).
         UnsupportedAlgorithm: ``alg``/``enc``/curve outside the profile,
             ECDH-1PU key wrapping with a non-committing ``enc``.
         DecryptionError: every cryptographic failure.

@@ -480,6 +480,24 @@ def test_didcomm_reads_the_recipient_kid_only_from_the_per_recipient_header(back
     assert jwe.decrypt(out, keys, backend=backend).recipient_kid == recipients[0].kid
 
 
+def test_a_single_sender_jwk_must_carry_the_skid(backend) -> None:
+    # The reviewer's repro: the key material is Alice's, but the message says
+    # skid = mallory; sender_kid must not report mallory as authenticated.
+    alice, recipients = _party("X25519", 1, b"single sender key")
+    bob = recipients[0]
+    message = jwe.encrypt(b"hi", [bob.public()], sender=alice.with_kid("did:ex:mallory#1"), backend=backend)
+    with pytest.raises(KeyNotFound) as excinfo:
+        jwe.decrypt(message, {bob.kid: bob}, sender_key_resolver=alice.public(), backend=backend)
+    assert excinfo.value.field == "skid" and "did:ex:mallory#1" in excinfo.value.reason
+    # A key with the matching kid, and a kid-less key the caller vouches for, decrypt.
+    matching = jwe.decrypt(message, {bob.kid: bob}, sender_key_resolver=alice.public().with_kid("did:ex:mallory#1"), backend=backend)
+    assert matching.sender_kid == "did:ex:mallory#1"
+    vouched = jwe.decrypt(message, {bob.kid: bob}, sender_key_resolver=alice.public().with_kid(None), backend=backend)
+    assert vouched.sender_kid == "did:ex:mallory#1" and vouched.plaintext == b"hi"
+    honest = jwe.encrypt(b"hi", [bob.public()], sender=alice, backend=backend)
+    assert jwe.decrypt(honest, {bob.kid: bob}, sender_key_resolver=alice.public(), backend=backend).sender_kid == alice.kid
+
+
 def test_member_names_must_be_strings(backend) -> None:
     # A dict input built in Python can hold non-str keys; JSON cannot. They are
     # refused at parse (before the disjointness check, whose sorted() would
