@@ -160,3 +160,18 @@ def test_every_issue_family_is_present() -> None:
                    "WrongApu", "WrongSkid", "InvalidEpk", "LowOrderPoint", "Truncated", "WrongRecipient", "BadFromPriorSignature",
                    "SignerNotFrom", "Hops1", "Hops2", "Hops3", "ProtectSender", "MultiRecipient", "Ending"):
         assert family in flags, family
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path: pathlib.Path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(UsageError):
+        generate("s", str(blocker / "sub"), suite="crypto", backend="pure")
+    assert _cli(["vectors", "generate", "--seed", "s", "--out", str(blocker / "sub"), "--suite", "crypto"]) == 1
+    assert "error: cannot create" in capsys.readouterr().err
+
+
+def test_oob_and_v2_suites_bring_their_identities() -> None:
+    assert set(_docs("test-seed-1", "oob")) == {"identities.json", "oob_invitations.json"}
+    assert set(_docs("test-seed-1", "v2")) == {"identities.json", "didcomm_v2_generated.json"}
+    assert _docs("test-seed-1", "oob")["identities.json"]["cases"] == _docs("test-seed-1", "did")["identities.json"]["cases"]

@@ -7,7 +7,7 @@ Suites and their files (each file has its own DRBG stream, named after it):
 * ``jose`` -- ``jose_*.json`` (JWK, JWS, JWE, AES_CBC_HMAC_SHA2);
 * ``did`` -- ``identities.json`` (keys, multibase, did:key, did:peer:2/4,
   documents);
-* ``oob`` -- ``oob_invitations.json``;
+* ``oob`` -- ``oob_invitations.json`` (with ``identities.json``);
 * ``v1`` -- ``didcomm_v1_envelopes.json``, ``didcomm_v1_forward.json``;
 * ``v2`` -- ``didcomm_v2_*.json`` (needs ``identities.json``, which is then
   written as well).
@@ -130,7 +130,10 @@ def generate(seed: str, out: str, *, suite: str = "all", backend: str = "pure",
     files: List[str] = []
     for name, doc in docs.items():
         path = os.path.join(out, name)
-        with open(path, "wb") as fh:
-            fh.write(dump(doc))
+        try:
+            with open(path, "wb") as fh:
+                fh.write(dump(doc))
+        except OSError as exc:
+            raise UsageError(f"cannot write {path}: {exc.strerror}") from None
         files.append(path)
     return GenerateResult(files, reports)

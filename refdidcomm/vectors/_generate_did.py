@@ -137,8 +137,9 @@ def _expect_url(url: str, data: bytes, parameter: str) -> None:
 
 
 def generate_oob(ctx: Context) -> Dict[str, Dict[str, Any]]:
-    """The oob suite: ``oob_invitations.json`` (uses the identities' DIDs as services)."""
-    ids = {c["name"]: c for c in make_identities(ctx)["cases"] if c.get("op") == "identity"}
+    """The oob suite: ``oob_invitations.json`` and the ``identities.json`` whose DIDs and keys it uses."""
+    identities = make_identities(ctx)
+    ids = {c["name"]: c for c in identities["cases"] if c.get("op") == "identity"}
     rec, out = ctx.rng("oob_invitations"), Cases()
     alice = ids["alice"]
     carol = ids["carol"]
@@ -184,4 +185,4 @@ def generate_oob(ctx: Context) -> Dict[str, Dict[str, Any]]:
         "input: the URL; valid: oob.decode(input) gives kind, parameter, no tolerances, data_utf8 (compact JSON) and invitation.",
         "Ids (@id / id) are UUIDv4 from the DRBG; DIDs and keys are those of identities.json.",
         "invalid: decoding raises error (field, where given, is the error's field)."])
-    return {"oob_invitations.json": {"header": header, "cases": out.cases}}
+    return {"identities.json": identities, "oob_invitations.json": {"header": header, "cases": out.cases}}
