@@ -22,7 +22,7 @@ SUPPORTED = [
     "rfc8439_chacha20poly1305", "xchacha20poly1305", "nacl_box", "jose_aes_cbc_hmac_sha2", "jose_ecdh",
     "jose_jwk", "jose_jws", "jose_jwe", "didcomm_v1_envelopes", "didcomm_v1_forward", "oob_invitations",
     "jose_concat_kdf", "ec_points", "ecdsa_rfc6979", "didcomm_appendix_c",
-    "didcomm_v2_spec_appendix_c", "didcomm_v2_sicpa_python", "didcomm_v2_sicpa_rust",
+    "didcomm_v2_spec_appendix_c", "didcomm_v2_sicpa_python", "didcomm_v2_sicpa_rust", "didcomm_v2_seeded", "did_key",
 ]
 
 

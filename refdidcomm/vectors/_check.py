@@ -698,6 +698,79 @@ def _oob_invitations(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backe
 
 
 # ---------------------------------------------------------------------------
+# did:key (the project's did_key.json)
+# ---------------------------------------------------------------------------
+
+_SIGNING_RELATIONSHIPS = ("authentication", "assertion_method", "capability_invocation", "capability_delegation")
+
+
+def _ids_of(doc: Any, relationship: str) -> List[str]:
+    return [vm.id for vm in getattr(doc, relationship)]
+
+
+def _did_key(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _sec1
+    from ..encoding import b58encode, multikey_encode
+
+    op = case["op"]
+    if op == "resolve_invalid":
+        _expect(case, lambda: did.resolve(case["did"]))
+    elif op == "verkey_invalid":
+        _expect(case, lambda: did.verkey_to_did_key(case["verkey"]))
+    elif op == "did_key_to_verkey_invalid":
+        _expect(case, lambda: did.did_key_to_verkey(case["did"]))
+    elif op == "ed25519_seed":
+        seed = _h(case["seed"])
+        public = be.ed25519_public_key(seed)
+        _eq("public key", public.hex(), case["public_key"])
+        _eq("X25519 public key", be.ed25519_pk_to_x25519(public).hex(), case["x25519_public_key"])
+        _eq("X25519 private key", be.ed25519_seed_to_x25519(seed).hex(), case["x25519_private_key"])
+        _eq("did", did.create_did_key(jwk.JWK(kty="OKP", crv="Ed25519", x=public, d=seed)), case["did"])
+        resolved = did.resolve(case["did"])
+        vm_id = f"{case['did']}#{case['did'][len('did:key:'):]}"
+        for rel in _SIGNING_RELATIONSHIPS:
+            _eq(rel, _ids_of(resolved, rel), [vm_id])
+        _eq("keyAgreement", _ids_of(resolved, "key_agreement"), [case["key_agreement_id"]])
+        _eq("keyAgreement key", did.key_of(resolved.key_agreement[0]).public_key.hex(), case["x25519_public_key"])
+        _eq("verkey", did.did_key_to_verkey(case["did"]), b58encode(public))
+    elif op == "x25519":
+        resolved = did.resolve(case["did"])
+        vm_id = f"{case['did']}#{case['did'][len('did:key:'):]}"
+        _eq("keyAgreement", _ids_of(resolved, "key_agreement"), [vm_id])
+        for rel in _SIGNING_RELATIONSHIPS:
+            _eq(rel, _ids_of(resolved, rel), [])
+        _eq("key", did.key_of(resolved.key_agreement[0]).public_key.hex(), case["public_key"])
+        _eq("did", did.create_did_key(jwk.JWK(kty="OKP", crv="X25519", x=_h(case["public_key"]))), case["did"])
+    elif op == "ec_jwk":
+        key = jwk.JWK.from_dict({"kty": "EC", "crv": case["crv"], "x": case["x_b64u"], "y": case["y_b64u"], "d": case["d_b64u"]})
+        _eq("did", did.create_did_key(key), case["did"])
+        resolved = did.resolve(case["did"])
+        vm_id = f"{case['did']}#{case['did'][len('did:key:'):]}"
+        for rel in _SIGNING_RELATIONSHIPS + ("key_agreement",):
+            _eq(rel, _ids_of(resolved, rel), [vm_id])
+        _eq("key", did.key_of(resolved.verification_method[0]).jwk.to_dict(include_kid=False), key.public().to_dict(include_kid=False))
+    elif op == "ec_base58":
+        curve = _sec1.get_curve(case["crv"])
+        point = _sec1.public_key(curve, int.from_bytes(_h(case["private_key"]), "big"))
+        compressed = _sec1.encode_point(curve, point, compressed=True)
+        _eq("compressed point", compressed.hex(), case["public_key"])
+        codec = {"P-256": "p256-pub", "secp256k1": "secp256k1-pub"}[case["crv"]]
+        _eq("did", did.create_did_key(multikey_encode(codec, compressed)), case["did"])
+        _eq("resolved key", did.key_of(did.resolve(case["did"]).verification_method[0]).public_key, compressed)
+    elif op == "peer0_equivalence":
+        msid = case["did"][len("did:key:"):]
+        _eq("did:peer:0", did.create_peer0(msid), case["did_peer_0"])
+        key_doc, peer_doc = did.resolve(case["did"]), did.resolve(case["did_peer_0"])
+        for rel in _SIGNING_RELATIONSHIPS + ("key_agreement",):
+            _eq(rel, [i.replace(case["did_peer_0"], case["did"]) for i in _ids_of(peer_doc, rel)], _ids_of(key_doc, rel))
+    elif op == "verkey":
+        _eq("did", did.verkey_to_did_key(case["verkey"]), case["did"])
+        _eq("verkey", did.did_key_to_verkey(case["did"]), case["verkey"])
+    else:
+        raise _Fail(f"unknown op {op!r}")
+
+
+# ---------------------------------------------------------------------------
 # Identities (generated did suite)
 # ---------------------------------------------------------------------------
 
@@ -824,6 +897,32 @@ def _v2_published(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend,
             _eq(f"metadata.{name}", meta[name], value)
 
 
+def _v2_seeded(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    """didcomm_v2_seeded.json: re-pack with its SHAKE-256 rng (counter from 1), then unpack as Bob."""
+    from .. import v2
+
+    keys = (doc.get("_context") or {}).get("v2_keys")
+    if not isinstance(keys, dict):
+        raise _Fail(f"this file needs {_V2_KEYS_FILE} next to it")
+    resolver = v2.make_resolver(keys["did_docs"]["spec"])
+    alice = {s["kid"]: jwk.JWK.from_dict(s) for s in keys["secrets"]["spec"]["alice"]}
+    bob = {s["kid"]: jwk.JWK.from_dict(s) for s in keys["secrets"]["spec"]["bob"]}
+    counter = [0]
+    seed = case["seed_utf8"].encode("utf-8")
+
+    def rng(n: int) -> bytes:
+        counter[0] += 1
+        return hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
+
+    result = v2.pack_encrypted(doc["message"], case["to"], forward=False, secrets=alice, resolver=resolver, rng=rng,
+                               backend=be, **case["options"])
+    _eq("packed (re-packed with the seeded rng)", result.packed, case["packed"])
+    _eq("to kids", list(result.to_kids), case["to_kids"])
+    _eq("from kid", result.from_kid, case["from_kid"])
+    _eq("sign_from kid", result.sign_from_kid, case["sign_from_kid"])
+    _eq("message", v2.unpack(case["packed"], secrets=bob, resolver=resolver, backend=be).message.to_dict(), doc["message"])
+
+
 # ---------------------------------------------------------------------------
 # Registry and driver
 # ---------------------------------------------------------------------------
@@ -851,8 +950,10 @@ _RUNNERS: Dict[str, Runner] = {
     "didcomm_v1_forward": _v1_forward,
     "oob_invitations": _oob_invitations,
     "identities": _identities,
+    "did_key": _did_key,
     "didcomm_v2_generated": _v2_generated,
     **{name: _v2_published for name in _V2_PUBLISHED_KEY_SETS},
+    "didcomm_v2_seeded": _v2_seeded,
 }
 
 #: Runners added by other modules of this package (generated-only schemas).
@@ -955,7 +1056,7 @@ def _load_context(path: str, doc: Any) -> Optional[Dict[str, Any]]:
     wanted = []
     if isinstance(header.get("identities"), str):
         wanted.append(("identities", header["identities"]))
-    if header.get("name") in _V2_PUBLISHED_KEY_SETS:
+    if header.get("name") in _V2_PUBLISHED_KEY_SETS or header.get("name") == "didcomm_v2_seeded":
         wanted.append(("v2_keys", _V2_KEYS_FILE))
     if not wanted:
         return None
