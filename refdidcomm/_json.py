@@ -36,7 +36,14 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .errors import MalformedMessage, UsageError
 
-__all__ = ["loads", "dumps", "dumps_bytes", "canonical_dumps"]
+__all__ = ["loads", "dumps", "dumps_bytes", "canonical_dumps", "MAX_DEPTH"]
+
+#: The deepest nesting of arrays and objects :func:`loads` accepts. RFC 8259
+#: §9 lets a parser "set limits on the maximum depth of nesting". No DIDComm
+#: message, DID document or invitation needs more than a handful of levels;
+#: the limit keeps every later recursive walk (copying, re-serialising,
+#: abbreviation rules) far from Python's recursion limit.
+MAX_DEPTH = 100
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # A \uD800..\uDFFF escape in the JSON text: only texts with one can produce a
@@ -83,6 +90,29 @@ def _may_hold_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
+def _too_deep(text: str, value: Any) -> bool:
+    """True if ``value`` nests arrays/objects more than :data:`MAX_DEPTH` deep.
+
+    A text with at most MAX_DEPTH brackets cannot be deeper, so the walk is
+    skipped for ordinary messages; otherwise it is iterative.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _has_unpaired_surrogate(value: Any) -> bool:
     """True if any string (member name or value) in ``value`` holds a lone surrogate.
 
@@ -117,7 +147,8 @@ def loads(data: Union[str, bytes, bytearray, memoryview], *, field: Optional[str
     Raises:
         MalformedMessage: invalid UTF-8, invalid JSON (with line and column),
             a duplicate member name, ``NaN``/``Infinity``, an out-of-range
-            number, an unpaired surrogate, or nesting too deep; ``field`` is
+            number, an unpaired surrogate, or nesting deeper than
+            :data:`MAX_DEPTH`; ``field`` is
             set on the error.
         UsageError: ``data`` is neither ``str`` nor bytes-like.
 
@@ -150,6 +181,8 @@ def loads(data: Union[str, bytes, bytearray, memoryview], *, field: Optional[str
         ) from None
     except RecursionError:
         raise MalformedMessage("JSON nested too deeply", field) from None
+    if _too_deep(text, value):
+        raise MalformedMessage(f"JSON nested deeper than {MAX_DEPTH} levels", field)
     if _may_hold_surrogate(text) and _has_unpaired_surrogate(value):
         raise MalformedMessage("unpaired surrogate in string", field)
     return value

@@ -136,11 +136,11 @@ def test_integer_with_too_many_digits():
 
 
 def test_deep_nesting_is_malformed_not_recursion_error():
-    with pytest.raises(MalformedMessage, match="nested too deeply") as info:
+    with pytest.raises(MalformedMessage, match="nested") as info:
         loads("[" * 200000 + "]" * 200000, field="body")
     assert info.value.field == "body"
     # Ordinary depth is fine.
-    depth = 200
+    depth = 50
     assert loads("[" * depth + "]" * depth) is not None
 
 
@@ -258,7 +258,7 @@ def test_dumps_circular_and_deep():
 
 
 def test_all_is_explicit():
-    assert sorted(_json.__all__) == ["canonical_dumps", "dumps", "dumps_bytes", "loads"]
+    assert sorted(_json.__all__) == ["MAX_DEPTH", "canonical_dumps", "dumps", "dumps_bytes", "loads"]
 
 
 # ---------------------------------------------------------------------------
@@ -322,3 +322,29 @@ def test_fuzz_loads_only_raises_malformed(value):
 def test_fuzz_loads_of_valid_utf8_json_bytes_round_trips(value):
     raw = json.dumps(value, ensure_ascii=False).encode("utf-8")
     assert loads(raw) == value
+
+
+@pytest.mark.parametrize("depth", [1, 2, 99, 100])
+def test_nesting_up_to_max_depth_is_accepted(depth: int) -> None:
+    from refdidcomm._json import MAX_DEPTH, loads
+
+    assert depth <= MAX_DEPTH
+    value = loads("[" * depth + "]" * depth)
+    for _ in range(depth - 1):
+        value = value[0]
+    assert value == []
+
+
+@pytest.mark.parametrize("text", ["[" * 101 + "]" * 101, '{"a":' * 101 + "1" + "}" * 101, "[" * 600 + "]" * 600])
+def test_nesting_beyond_max_depth_is_malformed(text: str) -> None:
+    from refdidcomm._json import loads
+    from refdidcomm.errors import MalformedMessage
+
+    with pytest.raises(MalformedMessage, match="nested deeper than 100"):
+        loads(text, field="protected")
+
+
+def test_many_brackets_at_low_depth_are_fine() -> None:
+    from refdidcomm._json import loads
+
+    assert len(loads("[" + ",".join(["[]"] * 500) + "]")) == 500
