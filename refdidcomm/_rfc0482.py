@@ -961,6 +961,17 @@ def parse_message(message: Union[str, bytes, bytearray, Mapping[str, Any]], shap
     obj = loads(message) if isinstance(message, (str, bytes, bytearray)) else message
     if isinstance(obj, Mapping) and not isinstance(obj, dict):
         obj = dict(obj)
+    try:
+        return _parse_object(obj, shape)
+    except UsageError as exc:
+        # Every peer value is checked above as peer input before a builder
+        # sees it; should a builder check still fire, it is still the peer's
+        # message at fault, never the host's (a builder's UsageError here
+        # would escape receive() as a host mistake).
+        raise MalformedMessage(f"rejected by the message builder: {exc}", None) from None
+
+
+def _parse_object(obj: Any, shape: str) -> Message:
     head = _read_head(obj, shape)
     name = _message_name(head, shape)
     f, p = head.fields, head.prefix
@@ -1080,6 +1091,11 @@ def _parse_problem_report(head: _Head, obj: Mapping[str, Any], shape: str) -> Pr
         for key, text in description.items():
             if key != "code" and not isinstance(text, str):
                 raise MalformedMessage("localized texts must be strings", f"description.{key}")
+        # The English text becomes the report's comment, which must be a
+        # non-empty string: check it here as peer input, before the builder
+        # (whose checks are for the host's own mistakes) sees it.
+        if "en" in description:
+            _check_text(description["en"], "description.en", _peer)
         items_raw = f.get("problem_items", [])
         if not isinstance(items_raw, list):
             raise MalformedMessage("must be a list of {name: value} pairs", "problem_items")
