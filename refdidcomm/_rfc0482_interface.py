@@ -275,7 +275,17 @@ def _type_ok(value: Any, typ: str) -> bool:
     if typ == "int":
         return isinstance(value, int) and not isinstance(value, bool)
     # "float": any JSON number (JSON has one number type; 1 and 1.0 are the same number).
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if isinstance(value, int):
+        # JSON numbers have no size limit (RFC 8259 §6), but a float parameter
+        # holds an IEEE 754 double: an integer too large for one (e.g. 401
+        # digits) is a type mismatch, not an OverflowError.
+        try:
+            value = float(value)
+        except OverflowError:
+            return False
+    return math.isfinite(value)
 
 
 def check_data(point: InteractionPoint, data: Mapping[str, Any], error: Callable[[str], Exception]) -> None:

@@ -67,3 +67,39 @@ def test_v1_problem_report_text_still_parses_when_present_or_absent() -> None:
     assert isinstance(report, ProblemReport) and report.comment == "text"
     report = parse_message(dict(EMPTY_EN, description={"code": "x"}), "v1")
     assert isinstance(report, ProblemReport) and report.comment is None
+
+
+# -- 2. integers too large for a float
+
+
+@pytest.mark.parametrize("shape", ["v1", "v2"])
+def test_huge_integer_for_a_float_parameter_is_invalid_data(shape: str) -> None:
+    ids = seeded_ids(f"huge {shape}")
+    caller = Caller(shape=shape, new_id=ids, clock=Clock())
+    called = Called(payment_registry(), shape=shape, new_id=ids, clock=Clock())
+    step = caller.bind(goal_code=GOAL, cast=CAST, interface=payment_interface())
+    bind_id = step.events[0].binding_id  # type: ignore[union-attr]
+    caller.receive(called.receive(step.messages[0]).messages[0])
+    raw = Input(id="huge-input-1", pthid=bind_id, interaction_point="invoke", data=dict(INVOKE, amount=10**400)).to_message(shape)
+    got = called.receive(raw)
+    assert [kind(m) for m in got.messages] == ["problem-report"]
+    assert got.events[0].code == "e.m.msg.invalid-data"  # type: ignore[union-attr]
+    assert not called.binding(bind_id).launched
+    # a float-sized integer is still a float value
+    raw = Input(id="fine-input-1", pthid=bind_id, interaction_point="invoke", data=dict(INVOKE, amount=10**300)).to_message(shape)
+    assert called.receive(raw).messages == ()
+    # the caller's own output check takes the same path
+    called.set_state(bind_id, "waiting-for-commit")
+    with pytest.raises(UsageError):
+        called.emit_output(bind_id, "preauth", {"code": 10**400})
+
+
+def test_huge_integer_check_data_direct() -> None:
+    point = payment_interface().role("payee").point("get", "invoke")  # type: ignore[union-attr]
+    from refdidcomm._rfc0482_interface import check_data
+
+    with pytest.raises(UsageError, match="amount must be float"):
+        check_data(point, dict(INVOKE, amount=10**400), UsageError)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="amount must be float"):
+        check_data(point, dict(INVOKE, amount=-(10**400)), UsageError)  # type: ignore[arg-type]
+    check_data(point, dict(INVOKE, amount=2**1023), UsageError)  # type: ignore[arg-type]
