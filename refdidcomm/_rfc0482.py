@@ -71,6 +71,7 @@ __all__ = [
     "PROTOCOL_VERSION",
     "DOC_URI",
     "PIURI",
+    "MAX_PIURI_PAT",
     "V2_PROBLEM_REPORT_TYPE",
     "MESSAGE_NAMES",
     "PROBLEM_CODES",
@@ -109,6 +110,11 @@ MESSAGE_NAMES = ("bind", "attach", "input", "output", "detach", "problem-report"
 
 # DIDComm v2 §Problem Reports (the example's "type").
 V2_PROBLEM_REPORT_TYPE = "https://didcomm.org/report-problem/2.0/problem-report"
+
+# D10: the longest piuri_pat accepted. RFC 0482 sets no limit; PIURIs are
+# short (the RFC's examples are under 60 characters), so 256 leaves room for
+# any real pattern while bounding what one bind can cost the matcher.
+MAX_PIURI_PAT = 256
 
 # RFC 0008 §Message ID Requirements: "A short stream of characters matching
 # regex [-_./a-ZA-Z0-9]{8,64}". "a-ZA-Z" is a typo for a-zA-Z (D7).
@@ -553,6 +559,9 @@ def _check_bind(
         _check_cast(cast, err)
     if piuri_pat is not None:
         _check_text(piuri_pat, "piuri_pat", err)
+        if len(piuri_pat) > MAX_PIURI_PAT:
+            # D10: a bound on the work one bind can ask of the matcher.
+            raise err(f"longer than {MAX_PIURI_PAT} characters", "piuri_pat")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ Choices (see ``docs/coprotocol-decisions.md``):
   including ``/`` (the RFC's own ``*/pay*`` must match
   ``https://didcomm.org/pay-with-venmo/1.3``, which needs ``*`` to cross
   slashes); everything else is literal and case-sensitive; the whole PIURI
-  must match.
+  must match. Matching is linear-space greedy globbing, not a regex (no
+  backtracking blow-up), and a received ``piuri_pat`` longer than
+  ``MAX_PIURI_PAT`` (256) characters is malformed.
 * D16. Goal codes match exactly (RFC 0519 defines no prefix matching).
 * D9/D19. Roles: the cast's recipient role (id ``null``) must be a role the
   implementation's interface declares (it is the role the called side will
@@ -56,6 +58,14 @@ def piuri_matches(pattern: str, piuri: str) -> bool:
     other character matches itself. RFC 0482's example ``*/pay*`` matches
     ``https://didcomm.org/pay-with-venmo/1.3``.
 
+    The match is the greedy two-pointer glob algorithm: runs of ``*``
+    collapse to one, and on a mismatch only the most recent ``*`` is
+    extended by one character. Its time is O(len(pattern) * len(piuri)) at
+    worst, never exponential (a regular expression with one ``.*`` per star
+    backtracks exponentially: ``"*" * 10 + "X"`` took minutes). Received
+    patterns are also capped at :data:`~refdidcomm._rfc0482.MAX_PIURI_PAT`
+    characters by the parser (D10).
+
     Args:
         pattern: the ``piuri_pat`` of a bind.
         piuri: a PIURI.
@@ -63,8 +73,22 @@ def piuri_matches(pattern: str, piuri: str) -> bool:
     Returns:
         True if the whole PIURI matches.
     """
-    regex = ".*".join(re.escape(part) for part in pattern.split("*"))
-    return re.fullmatch(regex, piuri, flags=re.DOTALL) is not None
+    p = "".join(ch for i, ch in enumerate(pattern) if not (ch == "*" and i > 0 and pattern[i - 1] == "*"))
+    i = j = 0  # next character of piuri / of p
+    star = -1  # index in p of the last * seen, or -1
+    resume = 0  # where in piuri that * restarts its match
+    while i < len(piuri):
+        if j < len(p) and p[j] != "*" and p[j] == piuri[i]:
+            i, j = i + 1, j + 1
+        elif j < len(p) and p[j] == "*":
+            star, resume = j, i  # let * match nothing first
+            j += 1
+        elif star >= 0:
+            resume += 1  # let the last * swallow one more character
+            i, j = resume, star + 1
+        else:
+            return False
+    return all(ch == "*" for ch in p[j:])
 
 
 def _kind(value: Any) -> str:

@@ -103,3 +103,87 @@ def test_huge_integer_check_data_direct() -> None:
     with pytest.raises(UsageError, match="amount must be float"):
         check_data(point, dict(INVOKE, amount=-(10**400)), UsageError)  # type: ignore[arg-type]
     check_data(point, dict(INVOKE, amount=2**1023), UsageError)  # type: ignore[arg-type]
+
+
+# -- 3. glob matching without backtracking
+
+
+@pytest.mark.parametrize(
+    "pattern, piuri, expected",
+    [
+        ("*/pay*", "https://didcomm.org/pay-with-venmo/1.3", True),
+        ("*/pay*", "https://didcomm.org/lightning-payment/0.9", False),
+        ("*", "", True),
+        ("", "", True),
+        ("", "a", False),
+        ("a", "", False),
+        ("**", "abc", True),
+        ("a*c", "abc", True),
+        ("a*c", "abcd", False),
+        ("a*b*c", "axxbyyc", True),
+        ("a*b*c", "axxcyyb", False),
+        ("*a", "aaa", True),
+        ("*ab", "aab", True),
+        ("*ab*", "xaxab", True),
+        ("ab*ab", "abab", True),
+        ("ab*ab", "aba", False),
+        ("a.c", "abc", False),  # no regex metacharacters
+        ("a?c", "abc", False),  # ? is literal
+        ("A*", "a", False),  # case-sensitive
+        ("*\n*", "a\nb", True),
+    ],
+)
+def test_piuri_matches(pattern: str, piuri: str, expected: bool) -> None:
+    assert piuri_matches(pattern, piuri) is expected
+
+
+def test_piuri_matches_agrees_with_a_slow_reference() -> None:
+    import random
+
+    def ref(p: str, s: str) -> bool:  # plain recursive definition, small inputs only
+        if not p:
+            return not s
+        if p[0] == "*":
+            return any(ref(p[1:], s[k:]) for k in range(len(s) + 1))
+        return bool(s) and s[0] == p[0] and ref(p[1:], s[1:])
+
+    rnd = random.Random(482)
+    for _ in range(3000):
+        p = "".join(rnd.choice("ab*") for _ in range(rnd.randrange(7)))
+        s = "".join(rnd.choice("ab") for _ in range(rnd.randrange(8)))
+        assert piuri_matches(p, s) is ref(p, s), (p, s)
+
+
+def test_piuri_matches_is_fast_on_adversarial_patterns() -> None:
+    started = time.perf_counter()
+    assert not piuri_matches("*" * 10 + "X", "a" * 60)
+    assert not piuri_matches("*a" * 128, "a" * 127 + "b")
+    assert not piuri_matches("*a" * 128, "a" * 2000 + "b")  # the piuri is not capped; quadratic at worst
+    assert time.perf_counter() - started < 2.0
+
+
+def test_piuri_pat_longer_than_the_cap_is_malformed() -> None:
+    cap = _rfc0482.MAX_PIURI_PAT
+    base = {
+        "@id": "abcdefgh1",
+        "@type": "https://didcomm.org/coprotocol/0.5/bind",
+        "goal_code": GOAL,
+        "cast": [{"role": "payee", "id": None}],
+    }
+    assert parse_message(dict(base, piuri_pat="*" * cap), "v1").piuri_pat == "*" * cap  # type: ignore[union-attr]
+    with pytest.raises(MalformedMessage) as info:
+        parse_message(dict(base, piuri_pat="*" * (cap + 1)), "v1")
+    assert info.value.field == "piuri_pat"
+    with pytest.raises(UsageError):
+        Caller(shape="v1").bind(goal_code=GOAL, cast=CAST, interface=payment_interface(), piuri_pat="*" * (cap + 1))
+
+
+@pytest.mark.parametrize("shape", ["v1", "v2"])
+def test_called_answers_a_pathological_pattern_quickly(shape: str) -> None:
+    started = time.perf_counter()
+    caller = Caller(shape=shape)
+    step = caller.bind(goal_code=GOAL, cast=CAST, interface=payment_interface(), piuri_pat="*" * 40 + "X")
+    reply = Called(payment_registry(), shape=shape).receive(step.messages[0])
+    assert time.perf_counter() - started < 2.0
+    report = parse_message(reply.messages[0], shape)
+    assert isinstance(report, ProblemReport) and report.code == "e.p.req.no-match"
