@@ -187,3 +187,18 @@ def test_called_answers_a_pathological_pattern_quickly(shape: str) -> None:
     assert time.perf_counter() - started < 2.0
     report = parse_message(reply.messages[0], shape)
     assert isinstance(report, ProblemReport) and report.code == "e.p.req.no-match"
+
+
+# -- 9. the decisions record matches the CLI
+
+
+def test_decisions_record_says_the_demo_is_wired_in_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from refdidcomm import cli
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "coprotocol-decisions.md").read_text(encoding="utf-8")
+    assert "needs a subcommand" not in text
+    assert "wired in `refdidcomm/cli.py`" in text
+    assert cli.main(["coprotocol", "demo", "--shape", "v2"]) == 0
+    assert "-- both sides: done" in capsys.readouterr().out
