@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from refdidcomm import crypto, jwk
+from refdidcomm import jwk
 from refdidcomm.errors import UsageError
 from refdidcomm.vectors import HmacDrbg, seeded_rng
 

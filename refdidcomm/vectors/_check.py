@@ -25,12 +25,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import struct
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .. import crypto, did, errors, jwe, jwk, jws, oob, v1
 from .._json import loads
-from ..encoding import b64url_decode
 from ..errors import RefDIDCommError, UsageError
 
 __all__ = ["CaseResult", "FileReport", "check_file", "check_document", "known_schemas", "error_class"]
@@ -956,18 +956,9 @@ _RUNNERS: Dict[str, Runner] = {
     "didcomm_v2_seeded": _v2_seeded,
 }
 
-#: Runners added by other modules of this package (generated-only schemas).
-_EXTRA: Dict[str, Runner] = {}
-
-
-def register(schema: str, runner: Runner) -> None:
-    """Add the runner of a schema (used by the generator's own schemas)."""
-    _EXTRA[schema] = runner
-
-
 def known_schemas() -> List[str]:
     """The schema names ``check`` can run, sorted."""
-    return sorted({**_RUNNERS, **_EXTRA})
+    return sorted(_RUNNERS)
 
 
 def _schema_of(doc: Any) -> Optional[str]:
@@ -992,7 +983,7 @@ def check_document(
         a :class:`FileReport` (``supported=False`` for an unknown schema).
     """
     schema = _schema_of(doc)
-    runner = _RUNNERS.get(schema or "") or _EXTRA.get(schema or "")
+    runner = _RUNNERS.get(schema or "")
     if runner is None:
         why = "no header.schema or header.name" if schema is None else f"schema {schema!r} is not one check knows"
         return FileReport(path, schema, False, [], f"unsupported file: {why}")
@@ -1028,8 +1019,13 @@ def check_document(
 def check_file(path: str, backends: Iterable[crypto.Backend], *, slow: bool = False) -> FileReport:
     """Read a vector file and run it (see :func:`check_document`).
 
-    A file that is not JSON, or not in the layout, is reported with the
-    problem (``ok`` is false); it never passes silently.
+    Args:
+        path: the JSON file. backends: the backends to run on. slow: run cases flagged ``Slow``.
+    Returns:
+        a :class:`FileReport`. A file that cannot be read, is not JSON, or is
+        not in a known layout is reported with the problem (``ok`` is false);
+        it never passes silently. Files it names (``header.identities``) are
+        read from the same folder.
     """
     try:
         with open(path, "rb") as fh:
@@ -1048,12 +1044,10 @@ def _load_context(path: str, doc: Any) -> Optional[Dict[str, Any]]:
     ``header.identities`` names the identities file of generated files; the
     project's published-v2 files use ``didcomm_v2_keys.json``.
     """
-    import os
-
     header = doc.get("header") if isinstance(doc, dict) else None
     if not isinstance(header, dict):
         return None
-    wanted = []
+    wanted: List[Tuple[str, str]] = []
     if isinstance(header.get("identities"), str):
         wanted.append(("identities", header["identities"]))
     if header.get("name") in _V2_PUBLISHED_KEY_SETS or header.get("name") == "didcomm_v2_seeded":

@@ -19,7 +19,6 @@ DIDComm v2 out-of-band invitations made with :func:`refdidcomm.oob.make_invitati
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Tuple
 
 from .. import did, jwk, oob

@@ -19,7 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from .. import _jose_algorithms, jwe, jwk, jws
 from ..encoding import b64url_decode, b64url_encode
 from ._format import make_header
-from ._generate_common import Cases, Context, compact_json, flip, flip_b64u, flip_hex, truncate_b64u
+from ._generate_common import Cases, Context, compact_json, flip_b64u, flip_hex, truncate_b64u
 from ._generate_crypto import LOW_ORDER_U, SIZES
 
 __all__ = ["generate_jose", "ANON_ENCS", "AGREEMENT_CURVES"]

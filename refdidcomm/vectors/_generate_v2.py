@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .. import jwk, jws, v2
 from ..encoding import b64url_decode, b64url_encode
@@ -67,7 +67,8 @@ def _message(rec: Recorder, frm: Optional[str], to: List[str], n: int, **extra: 
 
 
 def _metadata(pack: Dict[str, Any], op: str, result: Any, sign_crv: Optional[str], anon_enc: Optional[str],
-              forwarded: bool, from_prior_kid: Optional[str]) -> Dict[str, Any]:
+              from_prior_kid: Optional[str]) -> Dict[str, Any]:
+    """The metadata unpack must report, written from the pack arguments (and the kids pack chose)."""
     frm, sign_from, protect = pack.get("frm"), pack.get("sign_from"), pack.get("protect_sender", False)
     encrypted = op == "encrypted"
     return {
@@ -139,7 +140,7 @@ def generate_v2(ctx: Context) -> Dict[str, Dict[str, Any]]:
             body["hops"] = hops
         body["unpack_as"] = unpack_as
         body["expected_message"] = message
-        body["expected_metadata"] = _metadata(pack, op, result, sign_crv, anon_enc, False, from_prior_kid)
+        body["expected_metadata"] = _metadata(pack, op, result, sign_crv, anon_enc, from_prior_kid)
         out.add(comment, flags, "valid", body)
         return packed, body, result
 
