@@ -57,6 +57,7 @@ from __future__ import annotations
 from ._didkey import create_did_key, did_key_to_verkey, verkey_to_did_key
 from ._document import (
     DIDURL,
+    MAX_DID_URL_LENGTH,
     DIDDocument,
     DIDNotFound,
     KeyMaterial,
@@ -87,6 +88,7 @@ __all__ = [
     "normalize_services",
     "DIDURL",
     "parse_did_url",
+    "MAX_DID_URL_LENGTH",
     "create_did_key",
     "create_peer0",
     "create_peer2",

@@ -47,6 +47,7 @@ __all__ = [
     "verkey_to_did_key",
     "did_key_to_verkey",
     "multikey_text",
+    "VERKEY_MAX_LEN",
 ]
 
 #: The DID Core context (DID Core §6.3.1) and the Multikey context (Controlled Identifiers §2.2.2).
@@ -65,6 +66,8 @@ _RELATIONSHIPS_BY_CODEC = {
     "secp256k1-pub": _SIGNING + ("keyAgreement",),
 }
 _PREFIX = "did:key:"
+#: The longest base58 text of a 32-byte key (ceil(32 * log(256) / log(58)) = 44).
+VERKEY_MAX_LEN = 44
 
 
 def decode_key_id(multikey: Any, *, field_name: str = "did") -> Tuple[str, bytes]:
@@ -200,7 +203,8 @@ def verkey_to_did_key(verkey: Any) -> str:
     if not isinstance(verkey, str):
         raise MalformedDID("a verkey must be a base58 string", "verkey")
     try:
-        raw = b58decode(verkey)
+        # base58 of 32 bytes is at most 44 characters.
+        raw = b58decode(verkey, max_len=VERKEY_MAX_LEN)
     except MalformedMessage as exc:
         raise MalformedDID(exc.reason, "verkey") from None
     if len(raw) != 32:

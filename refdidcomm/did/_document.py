@@ -66,7 +66,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from .. import _sec1
 from .._rfc7517 import JWK
-from ..encoding import MULTIKEY_LENGTHS, b58decode, multibase_decode, multikey_decode, multikey_encode
+from ..encoding import MULTIKEY_LENGTHS, MULTIKEY_MAX_LEN, b58decode, multibase_decode, multikey_decode, multikey_encode
 from ..errors import InvalidKey, MalformedDID, MalformedMessage, UnsupportedAlgorithm, UsageError
 
 __all__ = [
@@ -88,6 +88,9 @@ __all__ = [
     "normalize_services",
     "DIDCOMM_V2_SERVICE",
     "DIDCOMM_V1_SERVICES",
+    "MAX_DID_URL_LENGTH",
+    "MAX_DOCUMENT_DEPTH",
+    "check_depth",
 ]
 
 
@@ -129,6 +132,43 @@ _QUERY_OR_FRAGMENT = re.compile(rf"(?:{_PCHAR}|[/?])*")
 _DID_URL_SHAPE = re.compile(r"did:([^:/?#]*):([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?", re.DOTALL)
 
 
+#: The longest DID URL :func:`parse_did_url` accepts, in characters, checked
+#: before any other work. DID Core sets no limit; ours bounds the work a peer
+#: can cause (base58 decoding is quadratic: 200,000 characters took 10-14 s).
+#: Real peer DIDs are far shorter: a did:peer:2 with two keys and one
+#: DIDComm service is about 250 characters, and a did:peer:4 long form with
+#: several keys and twenty services about 6,000. 16 KiB leaves room for
+#: long documents; decoding 16,384 base58 characters takes about 0.1 s, and
+#: resolving a did:peer:4 of that size about 0.25 s (measured, CPython 3.11).
+MAX_DID_URL_LENGTH = 16 * 1024
+
+#: The deepest JSON nesting a DID document (or a service inside one) may
+#: have; the same limit :func:`refdidcomm._json.loads` applies to parsed
+#: input, here for objects a caller passes in (recursive copies would
+#: otherwise end in ``RecursionError``).
+MAX_DOCUMENT_DEPTH = 100
+
+
+def check_depth(value: Any, where: str, *, limit: int = MAX_DOCUMENT_DEPTH) -> None:
+    """Check, without recursion, that ``value`` nests lists and objects at most ``limit`` deep.
+
+    Raises:
+        MalformedDID: nested deeper, naming ``where``.
+    """
+    stack: List[Tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            raise MalformedDID(f"JSON nested deeper than {limit} levels", where)
+        stack.extend((child, depth + 1) for child in children)
+
+
 class DIDURL(NamedTuple):
     """A parsed DID URL (DID Core §3.2). ``query`` and ``fragment`` are None when absent."""
 
@@ -161,11 +201,14 @@ def parse_did_url(text: Any, *, field_name: Optional[str] = None) -> DIDURL:
     Raises:
         MalformedDID: not a string, not ``did:``, an empty or upper-case
             method name, a character outside ``idchar``, a malformed
-            percent-encoding, or an invalid path, query or fragment.
+            percent-encoding, or an invalid path, query or fragment; longer
+            than :data:`MAX_DID_URL_LENGTH` characters (checked first).
     Spec: DID Core §3.1 (DID Syntax), §3.2 (DID URL Syntax); RFC 3986 §3.3-§3.5.
     """
     if not isinstance(text, str):
         raise MalformedDID("a DID must be a string", field_name)
+    if len(text) > MAX_DID_URL_LENGTH:
+        raise MalformedDID(f"a DID URL of {len(text)} characters is longer than {MAX_DID_URL_LENGTH}", field_name)
     return _parse_did_url_str(text, field_name)
 
 
@@ -360,7 +403,8 @@ class DIDDocument:
                 id is not a valid (relative) DID URL; two methods or two
                 services share an id; a method has several verification
                 material properties; a service lacks ``type`` or
-                ``serviceEndpoint``.
+                ``serviceEndpoint``; the JSON nests deeper than
+                :data:`MAX_DOCUMENT_DEPTH`.
         Spec: DID Core §5.1-§5.4.
         """
         if not isinstance(obj, Mapping):
@@ -370,6 +414,7 @@ class DIDDocument:
         doc_id = parse_did(obj["id"], field_name="id").did
         if did is not None and doc_id != did:
             raise MalformedDID(f"document id {_shorten(doc_id)!r} is not the resolved DID {_shorten(did)!r}", "id")
+        check_depth(obj, "didDocument")  # before the recursive copies below
         raw = copy.deepcopy(dict(obj))
 
         methods: Dict[str, VerificationMethod] = {}
@@ -640,7 +685,7 @@ def _decode_multibase_key(value: Any, where: str, *, codec: Optional[str]) -> Tu
         # drafts; old peerdid releases still write it). Accepted on input
         # only, and only when it is exactly a 32-byte key.
         try:
-            raw = multibase_decode(value) if value.startswith("z") else b""
+            raw = multibase_decode(value) if value.startswith("z") and len(value) <= MULTIKEY_MAX_LEN else b""
         except MalformedMessage:
             raw = b""
         if len(raw) != MULTIKEY_LENGTHS[codec]:
@@ -657,7 +702,8 @@ def _decode_base58_key(value: Any, where: str, codec: str) -> bytes:
     if not isinstance(value, str):
         raise MalformedDID("must be a string", where)
     try:
-        key = b58decode(value)
+        # The longest key here is a 33-byte compressed point (46 characters).
+        key = b58decode(value, max_len=MULTIKEY_MAX_LEN)
     except MalformedMessage as exc:
         raise MalformedDID(exc.reason, where) from None
     if len(key) != MULTIKEY_LENGTHS[codec]:
@@ -814,7 +860,7 @@ def _uri(value: Any, where: str) -> str:
     return value
 
 
-def normalize_services(doc: DIDDocument) -> List[ServiceEndpoint]:
+def normalize_services(doc: DIDDocument, *, skipped: Optional[List[str]] = None) -> List[ServiceEndpoint]:
     """Every DIDComm endpoint a document declares, in one shape.
 
     Order: first the ``DIDCommMessaging`` endpoints in document order (the
@@ -837,10 +883,13 @@ def normalize_services(doc: DIDDocument) -> List[ServiceEndpoint]:
 
     Args:
         doc: the DID document.
+        skipped: when given, a malformed DIDComm service is skipped instead
+            of raising, and the reason appended here (for callers that can
+            use any one of several services).
     Returns:
         the endpoints (possibly empty).
     Raises:
-        MalformedDID: a DIDComm service with a missing or empty ``uri``,
+        MalformedDID: (only without ``skipped``) a DIDComm service with a missing or empty ``uri``,
             ``accept``/``routingKeys``/``recipientKeys`` that are not arrays
             of strings, or a ``priority`` that is not a non-negative integer.
         UsageError: ``doc`` is not a :class:`DIDDocument`.
@@ -849,56 +898,76 @@ def normalize_services(doc: DIDDocument) -> List[ServiceEndpoint]:
     """
     if not isinstance(doc, DIDDocument):
         raise UsageError(f"expected a DIDDocument, not {type(doc).__name__}")
+    if skipped is not None and not isinstance(skipped, list):
+        raise UsageError("skipped must be a list (or None)")
     v2: List[ServiceEndpoint] = []
     v1: List[Tuple[int, int, ServiceEndpoint]] = []
     for index, svc in enumerate(doc.service):
-        where = f"service[{index}]"
-        raw = svc.raw
-        if DIDCOMM_V2_SERVICE in svc.types:
-            outer_accept = raw.get("accept")
-            outer_routing = raw.get("routingKeys")
-            endpoints = svc.service_endpoint if isinstance(svc.service_endpoint, list) else [svc.service_endpoint]
-            for position, endpoint in enumerate(endpoints):
-                ewhere = f"{where}.serviceEndpoint" + (f"[{position}]" if isinstance(svc.service_endpoint, list) else "")
-                if isinstance(endpoint, str):
-                    uri, accept, routing = endpoint, outer_accept, outer_routing
-                else:
-                    if "uri" not in endpoint:
-                        raise MalformedDID("required member is missing", f"{ewhere}.uri")
-                    uri = endpoint["uri"]
-                    accept = endpoint.get("accept", outer_accept)
-                    routing = endpoint.get("routingKeys", outer_routing)
-                v2.append(
-                    ServiceEndpoint(
-                        uri=_uri(uri, f"{ewhere}.uri" if not isinstance(endpoint, str) else ewhere),
-                        accept=None if accept is None else _string_list(accept, f"{ewhere}.accept", doc.id, references=False),
-                        routing_keys=()
-                        if routing is None
-                        else _string_list(routing, f"{ewhere}.routingKeys", doc.id, references=True),
-                        recipient_keys=(),
-                        priority=None,
-                        id=svc.id,
-                        type=DIDCOMM_V2_SERVICE,
-                    )
-                )
+        try:
+            found_v2, found_v1 = _normalize_service(doc, index, svc)
+        except MalformedDID as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
             continue
-        v1_type = next((t for t in svc.types if t in DIDCOMM_V1_SERVICES), None)
-        if v1_type is None:
-            continue
-        # Aries RFC 0067: serviceEndpoint is a URI; priority "an unsigned
-        # integer with the default value of 0".
-        priority = raw.get("priority", 0)
-        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
-            raise MalformedDID("must be a non-negative integer", f"{where}.priority")
-        accept = raw.get("accept")
-        endpoint = ServiceEndpoint(
-            uri=_uri(svc.service_endpoint, f"{where}.serviceEndpoint"),
-            accept=None if accept is None else _string_list(accept, f"{where}.accept", doc.id, references=False),
-            routing_keys=_string_list(raw.get("routingKeys", []), f"{where}.routingKeys", doc.id, references=True),
-            recipient_keys=_string_list(raw.get("recipientKeys", []), f"{where}.recipientKeys", doc.id, references=True),
-            priority=priority,
-            id=svc.id,
-            type=v1_type,
-        )
-        v1.append((priority, index, endpoint))
+        v2.extend(found_v2)
+        v1.extend(found_v1)
     return v2 + [endpoint for _, _, endpoint in sorted(v1, key=lambda item: (item[0], item[1]))]
+
+
+def _normalize_service(
+    doc: DIDDocument, index: int, svc: Service
+) -> Tuple[List[ServiceEndpoint], List[Tuple[int, int, ServiceEndpoint]]]:
+    """One service of :func:`normalize_services`: (its v2 endpoints, its v1 endpoint with sort keys)."""
+    v2: List[ServiceEndpoint] = []
+    v1: List[Tuple[int, int, ServiceEndpoint]] = []
+    where = f"service[{index}]"
+    raw = svc.raw
+    if DIDCOMM_V2_SERVICE in svc.types:
+        outer_accept = raw.get("accept")
+        outer_routing = raw.get("routingKeys")
+        endpoints = svc.service_endpoint if isinstance(svc.service_endpoint, list) else [svc.service_endpoint]
+        for position, endpoint in enumerate(endpoints):
+            ewhere = f"{where}.serviceEndpoint" + (f"[{position}]" if isinstance(svc.service_endpoint, list) else "")
+            if isinstance(endpoint, str):
+                uri, accept, routing = endpoint, outer_accept, outer_routing
+            else:
+                if "uri" not in endpoint:
+                    raise MalformedDID("required member is missing", f"{ewhere}.uri")
+                uri = endpoint["uri"]
+                accept = endpoint.get("accept", outer_accept)
+                routing = endpoint.get("routingKeys", outer_routing)
+            v2.append(
+                ServiceEndpoint(
+                    uri=_uri(uri, f"{ewhere}.uri" if not isinstance(endpoint, str) else ewhere),
+                    accept=None if accept is None else _string_list(accept, f"{ewhere}.accept", doc.id, references=False),
+                    routing_keys=()
+                    if routing is None
+                    else _string_list(routing, f"{ewhere}.routingKeys", doc.id, references=True),
+                    recipient_keys=(),
+                    priority=None,
+                    id=svc.id,
+                    type=DIDCOMM_V2_SERVICE,
+                )
+            )
+        return v2, v1
+    v1_type = next((t for t in svc.types if t in DIDCOMM_V1_SERVICES), None)
+    if v1_type is None:
+        return v2, v1
+    # Aries RFC 0067: serviceEndpoint is a URI; priority "an unsigned
+    # integer with the default value of 0".
+    priority = raw.get("priority", 0)
+    if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
+        raise MalformedDID("must be a non-negative integer", f"{where}.priority")
+    accept = raw.get("accept")
+    endpoint = ServiceEndpoint(
+        uri=_uri(svc.service_endpoint, f"{where}.serviceEndpoint"),
+        accept=None if accept is None else _string_list(accept, f"{where}.accept", doc.id, references=False),
+        routing_keys=_string_list(raw.get("routingKeys", []), f"{where}.routingKeys", doc.id, references=True),
+        recipient_keys=_string_list(raw.get("recipientKeys", []), f"{where}.recipientKeys", doc.id, references=True),
+        priority=priority,
+        id=svc.id,
+        type=v1_type,
+    )
+    v1.append((priority, index, endpoint))
+    return v2, v1

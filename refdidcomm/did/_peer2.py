@@ -117,10 +117,19 @@ def _codecs_for(code: str) -> frozenset:
 # names and type value with abbreviations").
 
 
-def _rename(value: Any, names: Mapping[str, str], type_from: str, type_to: str, error: type, path: str) -> Any:
+#: The deepest nesting :func:`_rename` follows (the limit of
+#: :func:`refdidcomm._json.loads`, also for services a caller passes in).
+_MAX_DEPTH = 100
+
+
+def _rename(
+    value: Any, names: Mapping[str, str], type_from: str, type_to: str, error: type, path: str, depth: int = 1
+) -> Any:
     """Rename member names at every depth; replace the value of ``type`` members."""
+    if isinstance(value, (list, Mapping)) and depth > _MAX_DEPTH:
+        raise error(f"{path}: nested deeper than {_MAX_DEPTH} levels")
     if isinstance(value, list):
-        return [_rename(item, names, type_from, type_to, error, f"{path}[{i}]") for i, item in enumerate(value)]
+        return [_rename(item, names, type_from, type_to, error, f"{path}[{i}]", depth + 1) for i, item in enumerate(value)]
     if not isinstance(value, Mapping):
         return value
     out: Dict[str, Any] = {}
@@ -130,7 +139,7 @@ def _rename(value: Any, names: Mapping[str, str], type_from: str, type_to: str, 
             raise error(f"{path}: members {name!r} and {new_name!r} both present")
         if new_name in ("type", "t"):
             member = _replace_type(member, type_from, type_to)
-        out[new_name] = _rename(member, names, type_from, type_to, error, f"{path}.{new_name}")
+        out[new_name] = _rename(member, names, type_from, type_to, error, f"{path}.{new_name}", depth + 1)
     return out
 
 
@@ -332,6 +341,11 @@ def _check_service(service: Dict[str, Any], where: str) -> None:
     for name in ("type", "serviceEndpoint"):
         if name not in service:
             raise MalformedDID(f"service has no {name!r}", where)
+    # DID Core §5.4: "The value of the type property MUST be a string or a
+    # set of strings." Checked here, before the legacy ids are derived from it.
+    types = service["type"]
+    if not (isinstance(types, str) or (isinstance(types, list) and types and all(isinstance(t, str) for t in types))):
+        raise MalformedDID("a service type must be a string or a non-empty array of strings (DID Core §5.4)", where)
     if "id" in service and not (isinstance(service["id"], str) and service["id"].startswith("#")):
         raise MalformedDID("a did:peer:2 service id must be relative ('#...')", where)
 
@@ -370,7 +384,7 @@ def peer2_document(did: Any, *, legacy: bool = False) -> Dict[str, Any]:
                 relationships.setdefault(name, []).append(vm["id"])
         for index, service in enumerate(services):
             if "id" not in service:
-                service_type = service["type"] if isinstance(service["type"], str) else str(service["type"][0])
+                service_type = service["type"] if isinstance(service["type"], str) else service["type"][0]
                 service["id"] = f"#{service_type.lower()}-{index}"
     else:
         # "Start with an empty document with the DID Core context and

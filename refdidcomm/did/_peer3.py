@@ -99,7 +99,7 @@ def resolve_peer3(did: Any, *, known: Iterable[str] = (), legacy: bool = False) 
     Args:
         did: ``did:peer:3z...``.
         known: DIDs seen before; the did:peer:2 among them whose hash is
-            ``did``'s is used (other DIDs are ignored).
+            ``did``'s is used (other DIDs, also malformed ones, are ignored).
         legacy: resolve the did:peer:2 in the peerdid-python 0.5.2 shape.
     Returns:
         the document (module docstring).
@@ -114,7 +114,15 @@ def resolve_peer3(did: Any, *, known: Iterable[str] = (), legacy: bool = False) 
         raise MalformedDID("not a did:peer:3 DID", "did")
     parse_multihash_sha256(parsed.method_specific_id[1:])
     for candidate in known:
-        if isinstance(candidate, str) and candidate.startswith(_PEER2 + ".") and peer3_from_peer2(candidate) == parsed.did:
+        if not (isinstance(candidate, str) and candidate.startswith(_PEER2 + ".")):
+            continue
+        try:
+            matches = peer3_from_peer2(candidate) == parsed.did
+        except MalformedDID:
+            continue  # junk in ``known`` is skipped; another entry may be the one
+        if matches:
+            # The hash matches, so this is the did:peer:2 (SHA-256); if it
+            # does not resolve, no other entry can.
             doc = peer2_document(candidate, legacy=legacy)
             return DIDDocument.from_dict(rename_document(doc, candidate, parsed.did), did=parsed.did)
     raise DIDNotFound("a did:peer:3 resolves only through its did:peer:2, which is not among the known DIDs", "did")

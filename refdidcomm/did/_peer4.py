@@ -38,9 +38,9 @@ import copy
 from typing import Any, Dict, Iterable, Mapping, Tuple
 
 from .. import _json
-from ..encoding import multibase_decode, multibase_encode, multicodec_unwrap, multicodec_wrap
+from ..encoding import b58decode, multibase_encode, multicodec_unwrap, multicodec_wrap
 from ..errors import MalformedDID, MalformedMessage, UsageError
-from ._document import RELATIONSHIPS, DIDDocument, DIDNotFound, parse_did
+from ._document import MAX_DID_URL_LENGTH, RELATIONSHIPS, DIDDocument, DIDNotFound, check_depth, parse_did, parse_did_url
 from ._peer3 import multihash_sha256, parse_multihash_sha256
 
 __all__ = ["create_peer4", "peer4_short_form", "decode_peer4", "resolve_peer4"]
@@ -49,26 +49,51 @@ _PREFIX = "did:peer:4"
 
 
 def _input_document_problem(doc: Any) -> str:
-    """Say what makes ``doc`` not a did:peer:4 input document, or return ''."""
+    """Say what makes ``doc`` not a did:peer:4 input document, or return ''.
+
+    Identifiers (of methods, embedded methods and services) must be relative
+    (``#...``). A relationship reference may be relative or an absolute DID
+    URL: the spec asks only that references "pointing to resources within
+    this document" be relative, and DID Core §5.3 lets a relationship name a
+    method of another DID. Relative forms other than ``#...`` are refused.
+    ``verificationMethod``, the relationships, ``service`` and
+    ``alsoKnownAs`` must be arrays (DID Core §5).
+    """
     if not isinstance(doc, Mapping):
         return "the input document must be a JSON object"
     if "id" in doc:
         return "the input document MUST NOT include an id at the root"
+    try:
+        check_depth(doc, "input document")
+    except MalformedDID as exc:
+        return exc.reason
+    for name in ("verificationMethod", "service", "alsoKnownAs") + tuple(name for name, _ in RELATIONSHIPS):
+        if name in doc and not isinstance(doc[name], list):
+            return f"{name} must be a JSON array (DID Core §5)"
 
     def relative(value: Any) -> bool:
         return isinstance(value, str) and value.startswith("#")
 
-    for index, vm in enumerate(doc.get("verificationMethod", []) if isinstance(doc.get("verificationMethod"), list) else []):
+    def absolute(value: Any) -> bool:
+        if not (isinstance(value, str) and value.startswith("did:")):
+            return False
+        try:
+            parse_did_url(value)
+        except MalformedDID:
+            return False
+        return True
+
+    for index, vm in enumerate(doc.get("verificationMethod", [])):
         if isinstance(vm, Mapping) and not relative(vm.get("id")):
             return f"verificationMethod[{index}].id must be relative ('#...')"
     for name, _ in RELATIONSHIPS:
-        entries = doc.get(name, [])
-        for index, entry in enumerate(entries if isinstance(entries, list) else []):
-            ref = entry.get("id") if isinstance(entry, Mapping) else entry
-            if not relative(ref):
-                return f"{name}[{index}] must be a relative reference ('#...')"
-    services = doc.get("service", [])
-    for index, service in enumerate(services if isinstance(services, list) else []):
+        for index, entry in enumerate(doc.get(name, [])):
+            if isinstance(entry, Mapping):
+                if not relative(entry.get("id")):
+                    return f"{name}[{index}].id must be relative ('#...')"
+            elif not (relative(entry) or absolute(entry)):
+                return f"{name}[{index}] must be a relative reference ('#...') or an absolute DID URL"
+    for index, service in enumerate(doc.get("service", [])):
         if isinstance(service, Mapping) and "id" in service and not relative(service["id"]):
             return f"service[{index}].id must be relative ('#...')"
     return ""
@@ -142,7 +167,10 @@ def decode_peer4(long_form: Any) -> Dict[str, Any]:
     if not encoded.startswith("z"):
         raise MalformedDID("the encoded document must be base58btc multibase (prefix 'z')", "did")
     try:
-        codec, payload = multicodec_unwrap(multibase_decode(encoded))
+        # The DID's length is capped by parse_did_url, so the (quadratic)
+        # base58 decoding is bounded; the default cap of b58decode is for
+        # keys and too short for a document.
+        codec, payload = multicodec_unwrap(b58decode(encoded[1:], max_len=MAX_DID_URL_LENGTH))
     except MalformedMessage as exc:
         raise MalformedDID(f"encoded document: {exc.reason}", "did") from None
     if codec != "json":
@@ -188,14 +216,25 @@ def resolve_peer4(did: Any, *, known: Iterable[str] = ()) -> DIDDocument:
     Raises:
         MalformedDID: as :func:`decode_peer4`, or the document fails
             :meth:`DIDDocument.from_dict`.
-        DIDNotFound: a short form whose long form is not in ``known``.
+        DIDNotFound: a short form whose long form is not in ``known``
+            (candidates that fail the checks are skipped; the reasons are
+            in the message).
     Spec: Peer DID Method, "Method 4", "Resolving a DID".
     """
     full, _, encoded = _split(did)
     if encoded:
         short = full.rsplit(":", 1)[0]
         return DIDDocument.from_dict(_contextualize(decode_peer4(full), full, short), did=full)
+    rejected = []
     for candidate in known:
         if isinstance(candidate, str) and candidate.startswith(full + ":"):
-            return DIDDocument.from_dict(_contextualize(decode_peer4(candidate), full, candidate), did=full)
-    raise DIDNotFound("a short-form did:peer:4 resolves only through its long form, which is not among the known DIDs", "did")
+            # A tampered or malformed candidate is skipped, not fatal: another
+            # entry of ``known`` may be the real long form.
+            try:
+                return DIDDocument.from_dict(_contextualize(decode_peer4(candidate), full, candidate), did=full)
+            except MalformedDID as exc:
+                rejected.append(exc.reason)
+    reason = "a short-form did:peer:4 resolves only through its long form, which is not among the known DIDs"
+    if rejected:
+        reason += f" (candidates rejected: {'; '.join(rejected)})"
+    raise DIDNotFound(reason, "did")
