@@ -160,4 +160,4 @@ def test_signature_decorator_against_crypto_sign(backend: crypto.Backend) -> Non
         "sig_data": _b64(data),
         "signer": KEYS["carol"]["verkey_b58"],
     }
-    assert verify_field(made, backend=backend) == ({"DID": "y"}, 99, KEYS["carol"]["verkey_b58"])
+    assert verify_field(made, expected_signer=KEYS["carol"]["verkey_b58"], backend=backend) == ({"DID": "y"}, 99, KEYS["carol"]["verkey_b58"])

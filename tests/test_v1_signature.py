@@ -12,7 +12,7 @@ from conftest import load_vectors
 from refdidcomm import crypto
 from refdidcomm.encoding import b58encode
 from refdidcomm.errors import InvalidSignature, MalformedMessage, UsageError
-from refdidcomm.v1 import sign_field, sign_message_field, signing_key, verify_field, verify_message_field
+from refdidcomm.v1 import ANY_SIGNER, sign_field, sign_message_field, signing_key, verify_field, verify_message_field
 from refdidcomm.v1._rfc0234 import SIGNATURE_TYPE
 
 KEYS = load_vectors("didcomm_v1_envelopes")["keys"]
@@ -47,7 +47,7 @@ def test_known_answer(backend: crypto.Backend) -> None:
 def test_round_trip_both_backends_agree(backend: crypto.Backend) -> None:
     decorator = sign_field(CONNECTION, ALICE, timestamp=5, backend=crypto.backend("pure"))
     assert sign_field(CONNECTION, ALICE, timestamp=5, backend=backend) == decorator
-    signed = verify_field(decorator, backend=backend)
+    signed = verify_field(decorator, expected_signer=ANY_SIGNER, backend=backend)
     assert signed.value == CONNECTION
     assert signed.timestamp == 5
     assert signed.signer == KEYS["alice"]["verkey_b58"]
@@ -56,7 +56,7 @@ def test_round_trip_both_backends_agree(backend: crypto.Backend) -> None:
 
 @pytest.mark.parametrize("timestamp", [0, 1, 2**32, 2**63, 2**64 - 1])
 def test_timestamp_range(timestamp: int) -> None:
-    assert verify_field(sign_field([1, "two"], BOB, timestamp=timestamp)).timestamp == timestamp
+    assert verify_field(sign_field([1, "two"], BOB, timestamp=timestamp), expected_signer=KEYS["bob"]["verkey_b58"]).timestamp == timestamp
 
 
 @pytest.mark.parametrize("timestamp", [-1, 2**64, 1.5, True, "5"])
@@ -69,7 +69,7 @@ def test_default_timestamp_is_now() -> None:
     import time
 
     before = int(time.time())
-    stamp = verify_field(sign_field("x", BOB)).timestamp
+    stamp = verify_field(sign_field("x", BOB), expected_signer=KEYS["bob"]["verkey_b58"]).timestamp
     assert before <= stamp <= int(time.time())
 
 
@@ -84,7 +84,7 @@ def test_deployed_agent_form_verifies(backend: crypto.Backend) -> None:
         "signer": KEYS["bob"]["verkey_b58"],
     }
     assert decorator["sig_data"].endswith("=") or len(sig_data) % 3 == 0
-    signed = verify_field(decorator, backend=backend)
+    signed = verify_field(decorator, expected_signer=ANY_SIGNER, backend=backend)
     assert signed.value == CONNECTION and signed.timestamp == 1_600_000_000
 
 
@@ -99,7 +99,7 @@ def test_tampered_sig_data(backend: crypto.Backend) -> None:
         changed = bytearray(data)
         changed[index] ^= 1
         with pytest.raises(InvalidSignature):
-            verify_field(dict(decorator, sig_data=_b64(bytes(changed))), backend=backend)
+            verify_field(dict(decorator, sig_data=_b64(bytes(changed))), expected_signer=ANY_SIGNER, backend=backend)
 
 
 def test_tampered_signature(backend: crypto.Backend) -> None:
@@ -109,13 +109,13 @@ def test_tampered_signature(backend: crypto.Backend) -> None:
         changed = bytearray(signature)
         changed[index] ^= 0x40
         with pytest.raises(InvalidSignature):
-            verify_field(dict(decorator, signature=_b64(bytes(changed))), backend=backend)
+            verify_field(dict(decorator, signature=_b64(bytes(changed))), expected_signer=ANY_SIGNER, backend=backend)
 
 
 def test_other_signer(backend: crypto.Backend) -> None:
     decorator = _valid()
     with pytest.raises(InvalidSignature):
-        verify_field(dict(decorator, signer=KEYS["bob"]["verkey_b58"]), backend=backend)
+        verify_field(dict(decorator, signer=KEYS["bob"]["verkey_b58"]), expected_signer=ANY_SIGNER, backend=backend)
     with pytest.raises(InvalidSignature, match="expected signer"):
         verify_field(decorator, expected_signer=KEYS["bob"]["verkey_b58"], backend=backend)
 
@@ -140,7 +140,7 @@ def test_other_signer(backend: crypto.Backend) -> None:
 )
 def test_malformed_decorator(change: dict, field: str) -> None:
     with pytest.raises(MalformedMessage) as info:
-        verify_field({**_valid(), **change})
+        verify_field({**_valid(), **change}, expected_signer=ANY_SIGNER)
     assert info.value.field == field
 
 
@@ -149,11 +149,11 @@ def test_rfc_text_forms_are_not_deployed_forms() -> None:
     # ed25519sha256_single.md names the member "signers"; the README says base64URL(verkey)
     renamed = {("signers" if k == "signer" else k): v for k, v in decorator.items()}
     with pytest.raises(MalformedMessage) as info:
-        verify_field(renamed)
+        verify_field(renamed, expected_signer=ANY_SIGNER)
     assert info.value.field == "~sig.signer"
     b64_signer = dict(decorator, signer=_b64(signing_key(ALICE).verkey))
     with pytest.raises((MalformedMessage, InvalidSignature)):
-        verify_field(b64_signer)
+        verify_field(b64_signer, expected_signer=ANY_SIGNER)
 
 
 @pytest.mark.parametrize("length", [0, 1, 7])
@@ -161,7 +161,7 @@ def test_sig_data_shorter_than_the_timestamp(backend: crypto.Backend, length: in
     data = bytes(range(length))
     decorator = dict(_valid(), sig_data=_b64(data), signature=_b64(backend.ed25519_sign(ALICE, data)))
     with pytest.raises(MalformedMessage) as info:
-        verify_field(decorator, backend=backend)
+        verify_field(decorator, expected_signer=ANY_SIGNER, backend=backend)
     assert info.value.field == "~sig.sig_data"
 
 
@@ -170,13 +170,13 @@ def test_signed_but_not_json(backend: crypto.Backend, payload: bytes) -> None:
     data = bytes(8) + payload
     decorator = dict(_valid(), sig_data=_b64(data), signature=_b64(backend.ed25519_sign(ALICE, data)))
     with pytest.raises(MalformedMessage) as info:
-        verify_field(decorator, backend=backend)
+        verify_field(decorator, expected_signer=ANY_SIGNER, backend=backend)
     assert info.value.field == "~sig.sig_data"
 
 
 def test_not_an_object() -> None:
     with pytest.raises(MalformedMessage):
-        verify_field("sig")
+        verify_field("sig", expected_signer=ANY_SIGNER)
 
 
 def test_message_field_round_trip(backend: crypto.Backend) -> None:
@@ -202,10 +202,10 @@ def test_message_field_errors() -> None:
         sign_message_field({**message, "connection~sig": {}}, "connection", BOB)
     signed = sign_message_field(message, "connection", BOB)
     with pytest.raises(MalformedMessage) as info:
-        verify_message_field(signed, "other")
+        verify_message_field(signed, "other", expected_signer=ANY_SIGNER)
     assert info.value.field == "other~sig"
     with pytest.raises(MalformedMessage) as info:
-        verify_message_field({**signed, "connection": CONNECTION}, "connection")
+        verify_message_field({**signed, "connection": CONNECTION}, "connection", expected_signer=ANY_SIGNER)
     assert info.value.field == "connection"
     with pytest.raises(InvalidSignature):
         verify_message_field(signed, "connection", expected_signer=ALICE_VERKEY)
@@ -216,3 +216,33 @@ ALICE_VERKEY = KEYS["alice"]["verkey_b58"]
 
 def test_signature_type_constant() -> None:
     assert SIGNATURE_TYPE == "https://didcomm.org/signature/1.0/ed25519Sha512_single"
+
+
+def test_expected_signer_is_required_and_keyword_only() -> None:
+    decorator = _valid()
+    # A ~sig names its own signer: without expected_signer anyone's would verify.
+    with pytest.raises(TypeError):
+        verify_field(decorator)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        verify_field(decorator, ALICE_VERKEY)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        verify_message_field({"connection~sig": decorator}, "connection")  # type: ignore[call-arg]
+    with pytest.raises(UsageError, match="ANY_SIGNER"):
+        verify_field(decorator, expected_signer=None)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="ANY_SIGNER"):
+        verify_message_field({"connection~sig": decorator}, "connection", expected_signer=None)  # type: ignore[arg-type]
+    assert verify_field(decorator, expected_signer=ALICE_VERKEY).signer == ALICE_VERKEY
+    assert verify_field(decorator, expected_signer=signing_key(ALICE)).signer == ALICE_VERKEY
+    assert verify_field(decorator, expected_signer=ANY_SIGNER).signer == ALICE_VERKEY
+    assert repr(ANY_SIGNER) == "ANY_SIGNER"
+
+
+@pytest.mark.parametrize("bad", ["0OIl", "not base58!", KEYS["alice"]["verkey_b58"][:-2], "did:key:z6Mk", b"short", 42, [1]])
+def test_bad_expected_signer_is_a_usage_error(bad: object) -> None:
+    # The caller's mistake, reported before the message is looked at (even a malformed one).
+    with pytest.raises(UsageError):
+        verify_field(_valid(), expected_signer=bad)  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        verify_field("not a decorator", expected_signer=bad)  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        verify_message_field({}, "connection", expected_signer=bad)  # type: ignore[arg-type]

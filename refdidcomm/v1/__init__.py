@@ -9,6 +9,8 @@ named after its spec:
   ``forward`` (``_rfc0094``);
 * :func:`sign_field` / :func:`verify_field` -- RFC 0234 ``~sig`` with
   ``ed25519Sha512_single``, as in ``connection~sig`` (``_rfc0234``);
+  verifying requires ``expected_signer`` (:data:`ANY_SIGNER` is the
+  explicit, dangerous opt-out);
 * :func:`parse_message`, :func:`make_message` -- ``@type`` (legacy
   ``did:sov:BzCbsNYhMrjHiqZDTUASHg;spec/`` normalised), ``@id``,
   ``~thread``, ``~transport`` (RFC 0020, 0008, 0092; ``_messages``);
@@ -24,7 +26,7 @@ from ._keys import SigningKey, signing_key, verkey
 from ._messages import MEDIA_TYPE_ENVELOPE, Message, MessageType, accepts_media_type, make_message, parse_message, parse_message_type
 from ._rfc0019 import Unpacked, pack, unpack
 from ._rfc0094 import Forwarded, unwrap_forward, wrap_forward
-from ._rfc0234 import sign_field, sign_message_field, verify_field, verify_message_field
+from ._rfc0234 import ANY_SIGNER, sign_field, sign_message_field, verify_field, verify_message_field
 
 __all__ = [
     "SigningKey",
@@ -40,6 +42,7 @@ __all__ = [
     "verify_field",
     "sign_message_field",
     "verify_message_field",
+    "ANY_SIGNER",
     "parse_message",
     "parse_message_type",
     "make_message",

@@ -36,13 +36,21 @@ padded ``bytes_to_b64(..., urlsafe=True)`` and pads before decoding).
 Errors: a malformed ``~sig`` is :class:`MalformedMessage`; a signature that
 does not verify, or a signer other than the expected one, is
 :class:`InvalidSignature`.
+
+Security considerations: a ``~sig`` names its own signer, so any key can
+produce one that verifies. What makes it mean anything is checking that
+signer against the key the protocol expects (for ``connection~sig``, the
+invitation's recipient key). :func:`verify_field` and
+:func:`verify_message_field` therefore require ``expected_signer``; passing
+:data:`ANY_SIGNER` skips the check and is only for callers that inspect
+:attr:`SignedField.signer` themselves.
 """
 
 from __future__ import annotations
 
 import struct
 import time
-from typing import Any, Dict, Mapping, NamedTuple, Optional
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Union
 
 from .. import crypto
 from .._json import dumps_bytes, loads
@@ -52,6 +60,7 @@ from ._keys import PublicKeyInput, SecretKeyInput, signing_key, verkey
 from .._message_type import DIDCOMM_DOC_URI, parse_message_type, version_problem
 
 __all__ = [
+    "ANY_SIGNER",
     "SIGNATURE_TYPE",
     "SignedField",
     "sign_field",
@@ -64,6 +73,41 @@ SIGNATURE_TYPE = DIDCOMM_DOC_URI + "signature/1.0/ed25519Sha512_single"
 SIG_SUFFIX = "~sig"  # README step 4: the label of the original object "appended with '~sig'"
 _TIMESTAMP = struct.Struct(">Q")  # 8 bytes, big-endian, unsigned (ACA-Py "!Q")
 _SIGNATURE_BYTES = 64  # RFC 8032 §5.1.6: R || S
+
+
+class _AnySigner:
+    """The type of :data:`ANY_SIGNER` (one instance)."""
+
+    _instance: Optional["_AnySigner"] = None
+
+    def __new__(cls) -> "_AnySigner":
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ANY_SIGNER"
+
+
+# DANGEROUS opt-out: ``verify_field(d, expected_signer=ANY_SIGNER)`` accepts a
+# ``~sig`` made by any key at all (the decorator names its own signer). Use it
+# only when you check ``SignedField.signer`` against a key you trust yourself.
+ANY_SIGNER = _AnySigner()
+
+
+def _expected_verkey(expected_signer: Any) -> Optional[bytes]:
+    """The raw verkey to require, or None for :data:`ANY_SIGNER`; a bad argument is the caller's mistake."""
+    if expected_signer is ANY_SIGNER:
+        return None
+    if expected_signer is None:
+        raise UsageError(
+            "expected_signer is required: the verkey that must have signed, or ANY_SIGNER "
+            "to accept any self-signed ~sig (dangerous)"
+        )
+    try:
+        return verkey(expected_signer, field="expected_signer")
+    except MalformedMessage as exc:
+        raise UsageError(f"expected_signer: {exc.reason}") from None
 
 
 class SignedField(NamedTuple):
@@ -142,21 +186,25 @@ def sign_field(
 def verify_field(
     decorator: Any,
     *,
-    expected_signer: Optional[PublicKeyInput] = None,
+    expected_signer: Union[PublicKeyInput, _AnySigner],
     backend: Optional[crypto.Backend] = None,
 ) -> SignedField:
     """Verify a ``~sig`` object and return the value it carries.
 
     Args:
         decorator: the ``~sig`` object (a mapping).
-        expected_signer: if given, the verkey that must have signed (e.g. the
-            invitation key for ``connection~sig``).
+        expected_signer: required, keyword-only: the verkey that must have
+            signed (e.g. the invitation key for ``connection~sig``; 32 bytes,
+            base58, did:key or a SigningKey). :data:`ANY_SIGNER` accepts any
+            signer -- DANGEROUS: a ``~sig`` names its own signer, so anyone
+            can make one that verifies; check ``signer`` yourself.
         backend: crypto backend (default: the active one).
 
     Returns:
         :class:`SignedField`: the value, the timestamp and the signer.
 
     Raises:
+        UsageError: ``expected_signer`` missing (None) or not a verkey.
         MalformedMessage: not an ``ed25519Sha512_single`` signature object;
             ``sig_data`` shorter than 8 bytes or not JSON after them;
             ``signer`` not a base58 verkey; ``signature`` not 64 bytes.
@@ -166,6 +214,7 @@ def verify_field(
     Spec: Aries RFC 0234 ``ed25519sha256_single.md`` "Verification".
     """
     be = _resolve(backend)
+    expected = _expected_verkey(expected_signer)
     if not isinstance(decorator, Mapping):
         raise MalformedMessage("must be a JSON object", "~sig")
     kind = parse_message_type(decorator.get("@type"), field="~sig.@type")
@@ -192,7 +241,7 @@ def verify_field(
     # Step 3: "Verify the ed25519 signature over sig_data"; "halted if verification fails".
     if not be.ed25519_verify(signer_raw, sig_data, signature):
         raise InvalidSignature("~sig: the signature does not verify")
-    if expected_signer is not None and verkey(expected_signer, field="expected_signer") != signer_raw:
+    if expected is not None and expected != signer_raw:
         raise InvalidSignature("~sig: signed by a key other than the expected signer")
     # Steps 4-6: decode sig_data, "Strip out the first 8 bytes", return the rest.
     (timestamp,) = _TIMESTAMP.unpack_from(sig_data)
@@ -233,7 +282,7 @@ def verify_message_field(
     message: Mapping[str, Any],
     field: str,
     *,
-    expected_signer: Optional[PublicKeyInput] = None,
+    expected_signer: Union[PublicKeyInput, _AnySigner],
     backend: Optional[crypto.Backend] = None,
 ) -> tuple[Dict[str, Any], SignedField]:
     """Verify ``message[field + "~sig"]`` and restore ``message[field]``.
@@ -241,7 +290,8 @@ def verify_message_field(
     Args:
         message: the received message object (not modified).
         field: the signed member's original name, e.g. ``"connection"``.
-        expected_signer, backend: as :func:`verify_field`.
+        expected_signer, backend: as :func:`verify_field` (``expected_signer``
+            is required; :data:`ANY_SIGNER` is the dangerous opt-out).
 
     Returns:
         ``(restored message, SignedField)``; the restored message is
@@ -249,10 +299,12 @@ def verify_message_field(
         application of the signature scheme" (README).
 
     Raises:
+        UsageError: as :func:`verify_field`.
         MalformedMessage: ``field~sig`` missing, ``field`` present as well,
             or the decorator malformed.
         InvalidSignature: as :func:`verify_field`.
     """
+    _expected_verkey(expected_signer)  # the caller's mistake first, whatever the message
     decorated = field + SIG_SUFFIX
     if not isinstance(message, Mapping) or decorated not in message:
         raise MalformedMessage("is required", decorated)
