@@ -41,6 +41,9 @@ def test_demo_every_step_checks_out(tmp_path):
             if "route" in entry:
                 assert sorted(entry["route"][1:4]) == ["CloudAgentA", "CloudAgentB", "CloudAgentC"]
                 assert len(entry["hops"]) == 4
+                # ... as the cloud agents themselves recorded it.
+                assert len(entry["observed_by_cloud_agents"]) == 3
+                assert entry["observed_by_cloud_agents"][-1].endswith("(stored for the consumer)")
     # The database is the one given; everything was acknowledged, so nothing is left.
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 0
@@ -141,3 +144,19 @@ def test_cli_bad_db_is_a_clean_error(tmp_path, capsys):
     assert args.func(args) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: cannot open inbox database") and "Traceback" not in err
+
+
+def test_route_disagreeing_with_the_agents_records_fails(monkeypatch):
+    """The demo does not trust the sender's plan: it checks each cloud agent's own record of the hop."""
+    from refdidcomm.agents import CloudAgent
+
+    original = CloudAgent._pass_on
+
+    def lying_record(self, target, message, media_type, protocol):
+        original(self, target, message, media_type, protocol)
+        self.stats.hops[-1] = f"{protocol} -> http://elsewhere.invalid/"
+
+    monkeypatch.setattr(CloudAgent, "_pass_on", lying_record)
+    report, _ = _run(steps=[5])
+    assert report.steps[0].status == "failed" and "did not forward as planned" in report.steps[0].detail
+    assert report.exit_code == 1

@@ -235,7 +235,38 @@ class Demo:
                 return agent.label
         return url
 
-    def _account(self, step: StepResult, routed: Routed, sender: str, recipient: str, kind: str, view: Dict[str, Any]) -> None:
+    def _marks(self) -> Dict[str, int]:
+        """How many forwards each cloud agent had done so far."""
+        return {agent.label: len(agent.stats.hops) for agent in self.agents}
+
+    def _observed(self, marks: Dict[str, int], routed: Routed, protocol: str) -> List[str]:
+        """The route as the cloud agents themselves saw it, checked against what the sender planned.
+
+        Each agent on the route must have opened exactly one forward of
+        ``protocol`` since ``marks`` and posted its content to the next hop
+        the sender chose; no other agent may have forwarded anything.
+
+        Raises:
+            DemoCheckFailed: the agents' own records disagree with the plan.
+        """
+        by_label = {agent.label: agent for agent in self.agents}
+        lines = []
+        for index, label in enumerate(routed.labels):
+            new = by_label[label].stats.hops[marks[label] :]
+            expected = f"{protocol} -> {routed.hops[index + 1]}"
+            if new != [expected]:
+                raise DemoCheckFailed(f"{label} did not forward as planned: expected [{expected!r}], saw {new!r}")
+            target = routed.hops[index + 1]
+            where = f"the response endpoint of {self._holder_of(target)} (stored for the consumer)" if "/response/" in target else self._holder_of(target)
+            lines.append(f"{label} opened a {protocol} forward and posted its content to {where}")
+        idle = [a.label for a in self.agents if a.label not in routed.labels and len(a.stats.hops) != marks[a.label]]
+        if idle:
+            raise DemoCheckFailed(f"cloud agents off the route forwarded something: {idle}")
+        return lines
+
+    def _account(
+        self, step: StepResult, routed: Routed, sender: str, recipient: str, kind: str, view: Dict[str, Any], observed: Sequence[str] = ()
+    ) -> None:
         step.messages += 1
         step.hops += len(routed.hops)
         step.bytes += sum(routed.layer_sizes)
@@ -248,12 +279,14 @@ class Demo:
                 "route": [sender, *routed.labels, self._holder_of(routed.hops[-1])],
                 "hops": list(routed.hops),
                 "layer_bytes": list(routed.layer_sizes),
+                "observed_by_cloud_agents": list(observed),
                 "message": view,
             }
         )
         self.say(f"   {sender} → {recipient}: {kind}")
         self.say(f"     route: {route}")
-        self.say("     (each cloud agent opens one forward and posts what is inside on; the last one stores it for the consumer)")
+        for line in observed:
+            self.say(f"       · {line}")
         for line in json.dumps(_abbreviated(view), indent=2, ensure_ascii=False).splitlines():
             self.say(f"     {line}")
 
@@ -369,14 +402,16 @@ class Demo:
         packed = v2.pack_encrypted(
             message, to_did, frm=frm, secrets=sender.v2_secrets, resolver=sender.resolver, forward=False, rng=self.rng, backend=self.backend
         )
+        marks = self._marks()
         routed = sender.send_v2(packed.packed, to_did)
+        observed = self._observed(marks, routed, "routing/2.0")
         item = self._receive_one(recipient)
         result = recipient.unpack_v2(item.message)
         recipient.ack([item])
         view = result.message.to_dict()
         if isinstance(view.get("from_prior"), str):
             view["from_prior"] = _short(view["from_prior"], 60)
-        self._account(step, routed, sender.label, recipient.label, kind, view)
+        self._account(step, routed, sender.label, recipient.label, kind, view, observed)
         return result
 
     # -- the steps ---------------------------------------------------------------
@@ -552,24 +587,28 @@ class Demo:
             rng=self.rng,
         )
         envelope = v1.pack(dumps_bytes(response), [endpoint.recipient_keys[0]], bob.key, backend=self.backend, rng=self.rng)
+        marks = self._marks()
         routed = bob.send_v1(envelope, endpoint.uri)
+        observed = self._observed(marks, routed, "routing/1.0")
         item = self._receive_one(alice)
         opened = alice.unpack_v1(item.message)
         alice.ack([item])
         got = loads(opened.message)
-        self._account(step, routed, "Bob", "Alice", "trust_ping/1.0 ping_response (RFC 0019 authcrypt, routing/1.0)", got)
+        self._account(step, routed, "Bob", "Alice", "trust_ping/1.0 ping_response (RFC 0019 authcrypt, routing/1.0)", got, observed)
         self._check(step, opened.sender_verkey == bob.key.verkey_b58, "Alice's unpack: authcrypted by Bob's key")
         self._check(step, got["~thread"] == {"thid": attached["@id"], "pthid": invitation["@id"]}, "thid is the ping, pthid the invitation")
         service = got["~service"]
         self._check(step, service["recipientKeys"] == [opened.sender_verkey], "~service names the key that authcrypted it")
         reply = v1.make_message(BASICMESSAGE_V1, {"content": "Hello Bob, over DIDComm v1.", "sent_time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, thid=response["@id"], rng=self.rng)
         envelope = v1.pack(dumps_bytes(reply), service["recipientKeys"], alice.key, backend=self.backend, rng=self.rng)
+        marks = self._marks()
         routed = alice.send_v1(envelope, service["serviceEndpoint"])
+        observed = self._observed(marks, routed, "routing/1.0")
         item = self._receive_one(bob)
         opened = bob.unpack_v1(item.message)
         bob.ack([item])
         got = loads(opened.message)
-        self._account(step, routed, "Alice", "Bob", "basicmessage/1.0 (RFC 0019 authcrypt, routing/1.0)", got)
+        self._account(step, routed, "Alice", "Bob", "basicmessage/1.0 (RFC 0019 authcrypt, routing/1.0)", got, observed)
         self._check(step, opened.sender_verkey == alice.key.verkey_b58 and got["content"] == reply["content"], "Bob's unpack: from Alice's invitation key, content intact")
         self._check(step, all(a.inbox.count() == 0 for a in self.agents), "every inbox is empty after the acknowledgements")
 
