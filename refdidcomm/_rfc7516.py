@@ -270,7 +270,9 @@ def encrypt(
         UsageError: inconsistent arguments (keys, lengths, recipients count).
         UnsupportedAlgorithm: ``alg``/``enc`` unknown, or 1PU key wrapping
             with a non-committing ``enc`` (draft-04 §2.1).
-        InvalidKey: keys on different curves. LowOrderPointError: X25519.
+        InvalidKey: keys on different curves.
+        LowOrderPointError: an all-zero X25519 result (RFC 7748 §6.1); not
+            reachable with validated JWKs, which refuse low-order ``x``.
     Spec: RFC 7516 §5.1, §7.2.1; RFC 7518 §4.6; draft-madden-jose-ecdh-1pu-04 §2.
     """
     if not isinstance(plaintext, (bytes, bytearray)):

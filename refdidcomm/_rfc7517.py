@@ -18,6 +18,9 @@ Validation (on every construction, not only when parsing):
   octets (§6.2.2.1);
 * EC points are on the curve with coordinates below p (SEC 1 §3.2.2, via
   :mod:`refdidcomm._sec1`), ``1 <= d < n``, and ``d*G`` is the stated point;
+* an X25519 public key is not of low order ([8]P is not the point at
+  infinity: u = 0, 1, p - 1, the two order-8 points, and the non-canonical
+  p, p + 1; RFC 7748 §6.1's all-zero output would follow from any of them);
 * an Ed25519 public key decodes to a point on the curve that is not of
   small order (through the crypto facade's Ed25519 -> X25519 map, which
   rejects non-canonical, small-order and off-curve encodings and points
@@ -50,6 +53,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, Optional, Union
 
 from . import _json
+from . import _rfc7748
 from . import _sec1
 from . import crypto
 from .encoding import b64url_decode, b64url_encode
@@ -120,6 +124,36 @@ def _string_member(obj: Mapping[str, Any], name: str, where: str, *, required: b
     if not isinstance(value, str):
         raise MalformedMessage("must be a string", fname)
     return value
+
+
+def _x25519_low_order(u_bytes: bytes) -> bool:
+    """True when the X25519 u-coordinate ``u_bytes`` is a point of low order.
+
+    Curve25519 and its twist have cofactor 8 and 4, so a point P has low
+    order exactly when [8]P is the point at infinity, which an X25519
+    scalar (a multiple of 8, RFC 7748 §5 decodeScalar25519) maps to the
+    all-zero output. [8]P is three doublings with the x-only formulas of the
+    RFC 7748 §5 ladder (``AA``, ``BB``, ``E``, ``x_2``, ``z_2``); infinity is
+    ``z_2 = 0``. u is decoded as RFC 7748 §5 does (top bit masked,
+    non-canonical values reduced mod p), so this covers u = 0, 1, p - 1, the
+    two order-8 points, and their non-canonical forms p, p + 1.
+
+    Args:
+        u_bytes: the 32-byte u-coordinate.
+    Returns:
+        True for a low-order point.
+    Spec: RFC 7748 §5, §6.1.
+    """
+    x_2, z_2 = _rfc7748.decode_u_coordinate(u_bytes) % _rfc7748.P, 1
+    for _ in range(3):
+        A = (x_2 + z_2) % _rfc7748.P
+        AA = A * A % _rfc7748.P
+        B = (x_2 - z_2) % _rfc7748.P
+        BB = B * B % _rfc7748.P
+        E = (AA - BB) % _rfc7748.P
+        x_2 = AA * BB % _rfc7748.P
+        z_2 = E * (AA + _rfc7748.A24 * E) % _rfc7748.P
+    return z_2 == 0
 
 
 def _check_kty_crv(kty: str, crv: str) -> None:
@@ -194,6 +228,10 @@ class JWK:
             # The facade's Ed25519 -> X25519 map decodes the point and rejects
             # non-canonical encodings, points off the curve and small order.
             be.ed25519_pk_to_x25519(self.x)
+        elif _x25519_low_order(self.x):
+            # RFC 7748 §6.1 would abort the key agreement on the all-zero
+            # output such a key always gives; refuse the key itself.
+            raise InvalidKey("x: X25519 public key is of low order (every shared secret with it is all zero)")
         if self.d is None:
             return
         if len(self.d) != _OKP_KEY_LEN:

@@ -19,9 +19,10 @@ Deviations and choices (all deliberate):
 * ``secp256k1`` keys are refused for key agreement: RFC 8812 registers the
   curve for the ES256K signature only, and no JOSE document defines ECDH-ES
   with it.
-* The X25519 all-zero shared secret (low-order peer point) is refused by the
-  crypto facade (RFC 7748 §6.1); JWE decryption turns it into the opaque
-  :class:`~refdidcomm.errors.DecryptionError`.
+* A low-order X25519 public key is already refused when its JWK is built
+  (:mod:`refdidcomm._rfc7517`); behind that, the X25519 all-zero shared
+  secret is refused by the crypto facade (RFC 7748 §6.1). JWE decryption
+  turns either into the opaque :class:`~refdidcomm.errors.DecryptionError`.
 
 The AES block cipher, CBC with PKCS #7 padding and RFC 3394 key wrap come from
 the crypto facade (either backend). The HMAC and SHA-2 are :mod:`hashlib`.

@@ -150,6 +150,11 @@ def encrypt(
             mixed curves, a sender without kid or private part.
         UnsupportedAlgorithm: ``alg``/``enc`` outside the DIDComm profile,
             authcrypt with a non-CBC-HMAC ``enc``, an unsupported curve.
+    Not raised here: :class:`~refdidcomm.errors.InvalidKey` comes from
+    building a :class:`JWK` (off-curve points, a low-order X25519 ``x``),
+    before this call; :class:`~refdidcomm.errors.LowOrderPointError`, the key
+    agreement's all-zero check (RFC 7748 §6.1), cannot fire on validated
+    keys, and mixed curves are a UsageError above.
     Spec: DIDComm v2 "Message Encryption"; RFC 7516 §5.1; RFC 7518 §4.6;
     draft-madden-jose-ecdh-1pu-04 §2.
     """

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import load_vectors
 from refdidcomm import _ecdh_1pu, _jose_algorithms, _rfc7518, errors
+from refdidcomm.encoding import b64url_decode
 from refdidcomm.jwk import JWK
 
 KDF = load_vectors("jose_concat_kdf")
@@ -158,6 +159,25 @@ def test_ecdh_rejects(case: dict, backend) -> None:
         _rfc7518.ecdh_shared_secret(
             JWK.from_dict(case["private_jwk"]), JWK.from_dict(case["public_jwk"]), backend=backend
         )
+
+
+def _unvalidated_x25519(x: bytes) -> JWK:
+    """A public X25519 JWK built without validation (a low-order x cannot be a JWK)."""
+    key = object.__new__(JWK)
+    for name, value in (("kty", "OKP"), ("crv", "X25519"), ("x", x), ("y", None), ("d", None), ("kid", None), ("_point", None), ("_scalar", None)):
+        object.__setattr__(key, name, value)
+    return key
+
+
+@pytest.mark.parametrize("case", [c for c in _cases(ECDH, "invalid") if "LowOrderPoint" in c.values[0]["flags"]])
+def test_ecdh_keeps_the_all_zero_check_behind_the_jwk_check(case: dict, backend) -> None:
+    # The JWK refuses a low-order X25519 key; the key agreement still refuses
+    # the all-zero output (RFC 7748 §6.1) should such a key reach it.
+    with pytest.raises(errors.InvalidKey, match="low order"):
+        JWK.from_dict(case["public_jwk"])
+    x = b64url_decode(case["public_jwk"]["x"])
+    with pytest.raises(errors.LowOrderPointError):
+        _rfc7518.ecdh_shared_secret(JWK.from_dict(case["private_jwk"]), _unvalidated_x25519(x), backend=backend)
 
 
 def test_ecdh_1pu_shared_secrets_are_ze_then_zs(backend) -> None:

@@ -212,7 +212,9 @@ def test_invalid_epk_failures_come_from_the_point_checks(backend) -> None:
         cause = excinfo.value.__cause__
         assert isinstance(cause, (errors.InvalidKey, errors.LowOrderPointError)), case["comment"]
         if "LowOrderPoint" in case["flags"]:
-            assert isinstance(cause, errors.LowOrderPointError)
+            # A low-order X25519 epk is refused when its JWK is parsed, before
+            # the key agreement would give the all-zero output.
+            assert isinstance(cause, errors.InvalidKey) and "low order" in str(cause)
         checked += 1
     assert checked >= 15
 
