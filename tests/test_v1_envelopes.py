@@ -281,3 +281,37 @@ def test_rfc0019_example_unknown_alg_is_unsupported() -> None:
     example["protected"] = base64.urlsafe_b64encode(json.dumps(protected).encode()).decode()
     with pytest.raises(UnsupportedAlgorithm):
         unpack(example, _seed("bob"))
+
+
+def test_authcrypt_multi_recipient_forgery_is_the_documented_behaviour(backend: crypto.Backend) -> None:
+    """Security considerations (module docstring): RFC 0019 Authcrypt authenticates the CEK,
+    not the content, so with several recipients Bob can re-encrypt under the shared CEK for
+    Carol and Carol's unpack still names Alice. Pinned so the docs and the code agree."""
+    import refdidcomm.v1._rfc0019 as rfc0019
+
+    assert "pack one envelope per recipient" in " ".join((rfc0019.__doc__ or "").split())
+    assert "Security considerations" in (pack.__doc__ or "") and "Security considerations" in (unpack.__doc__ or "")
+    bob, carol = signing_key(_seed("bob")), signing_key(_seed("carol"))
+    envelope = json.loads(pack(b"pay Bob 1", [bob.verkey, carol.verkey], _seed("alice"), backend=backend))
+    header = json.loads(_d64(envelope["protected"]))
+    # Bob, a legitimate recipient, recovers the CEK from his own entry.
+    mine = next(r for r in header["recipients"] if r["header"]["kid"] == KEYS["bob"]["verkey_b58"])
+    alice_x = backend.ed25519_pk_to_x25519(signing_key(_seed("alice")).verkey)
+    cek = backend.box_open(_d64(mine["encrypted_key"]), _d64(mine["header"]["iv"]), alice_x, backend.ed25519_seed_to_x25519(bob.seed))
+    assert len(cek) == 32
+    # ... and writes new content under it, keeping `protected` (and so Carol's entry) as it is.
+    iv = bytes(range(12))
+    sealed = backend.chacha20poly1305_encrypt(cek, iv, b"pay Bob 1000", envelope["protected"].encode("ascii"))
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    forged = dict(envelope, iv=b64(iv), ciphertext=b64(sealed[:-16]), tag=b64(sealed[-16:]))
+    opened = unpack(forged, _seed("carol"), backend=backend)
+    assert opened.message == b"pay Bob 1000"
+    assert opened.sender_verkey == KEYS["alice"]["verkey_b58"]  # the documented limitation
+    # One envelope per recipient closes it: Bob's CEK opens nothing addressed to Carol alone.
+    solo = json.loads(pack(b"pay Bob 1", [carol.verkey], _seed("alice"), backend=backend))
+    solo_forged = dict(solo, iv=b64(iv), ciphertext=b64(sealed[:-16]), tag=b64(sealed[-16:]))
+    with pytest.raises(DecryptionError):
+        unpack(solo_forged, _seed("carol"), backend=backend)

@@ -87,6 +87,26 @@ reproduced byte for byte: CEK (32); then per recipient in order, Authcrypt:
 ``cek_iv`` (24) and the ephemeral secret key of the ``sender`` sealed box
 (32), Anoncrypt: the ephemeral secret key of the CEK sealed box (32); last
 the content ``iv`` (12).
+
+Security considerations:
+
+* **Authcrypt with several recipients does not authenticate the content to
+  each of them.** RFC 0019 Authcrypt authenticates the CEK (crypto_box from
+  the sender's key), not the message: the content is a ChaCha20-Poly1305
+  ciphertext under that one CEK, shared by every recipient. Any recipient
+  can therefore keep the ``protected`` header (the other recipients'
+  ``encrypted_key`` and ``sender`` entries, which it cannot and need not
+  change), encrypt a message of its own choice under the CEK with a fresh
+  ``iv``, and send it to another recipient, whose :func:`unpack` reports the
+  original sender. The AAD (the ``protected`` text) binds the recipient
+  list, not the author. When authenticity matters and there is more than
+  one recipient, pack one envelope per recipient (Authcrypt to a single
+  recipient is sound: only sender and recipient know that CEK), or sign the
+  content (e.g. an RFC 0234 ``~sig`` checked against the expected signer).
+* Anoncrypt authenticates nobody; ``sender_verkey`` is None.
+* The pure-Python backend is not constant time; :mod:`refdidcomm.crypto`
+  says which backend runs and :func:`refdidcomm.crypto.constant_time`
+  answers per function.
 """
 
 from __future__ import annotations
@@ -352,6 +372,12 @@ def pack(
         The envelope as compact UTF-8 JSON: ``protected``, ``iv``,
         ``ciphertext``, ``tag``, all unpadded base64url.
 
+    Security considerations:
+        With ``sender`` and several recipients, every recipient learns the
+        one CEK and can forge content to the others in the sender's name
+        (see the module docstring). When authenticity matters, call
+        ``pack`` once per recipient.
+
     Raises:
         UsageError: no recipients, a duplicate recipient, a bad argument type
             or length, an ``rng`` returning the wrong length.
@@ -472,6 +498,13 @@ def unpack(
     Returns:
         :class:`Unpacked`: message bytes, our base58 verkey used, and the
         sender's base58 verkey for Authcrypt (None for Anoncrypt).
+
+    Security considerations:
+        ``sender_verkey`` says who encrypted the CEK for us, not who wrote
+        the content: in an Authcrypt envelope with several recipients any
+        other recipient may have re-encrypted the content under the shared
+        CEK (see the module docstring). It authenticates the message only
+        when we are the envelope's single recipient.
 
     Raises:
         MalformedMessage: the envelope's structure (JSON, base64url, fixed
