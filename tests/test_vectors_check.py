@@ -23,6 +23,7 @@ SUPPORTED = [
     "jose_jwk", "jose_jws", "jose_jwe", "didcomm_v1_envelopes", "didcomm_v1_forward", "oob_invitations",
     "jose_concat_kdf", "ec_points", "ecdsa_rfc6979", "didcomm_appendix_c",
     "didcomm_v2_spec_appendix_c", "didcomm_v2_sicpa_python", "didcomm_v2_sicpa_rust", "didcomm_v2_seeded", "did_key",
+    "codecs", "oob_encode", "oob_services",
 ]
 
 
@@ -120,6 +121,11 @@ def test_unknown_schema_and_broken_files(tmp_path: pathlib.Path) -> None:
     assert not missing.ok and missing.problem.startswith("cannot read")
 
 
+def test_a_key_file_is_reported_as_no_vectors() -> None:
+    report = check_file(str(VECTORS / "didcomm_v2_keys.json"), [crypto.backend("pure")])
+    assert not report.ok and "no cases" in report.problem
+
+
 def test_published_v2_files_need_the_keys_file(tmp_path: pathlib.Path) -> None:
     (tmp_path / "didcomm_v2_spec_appendix_c.json").write_text((VECTORS / "didcomm_v2_spec_appendix_c.json").read_text())
     report = check_file(str(tmp_path / "didcomm_v2_spec_appendix_c.json"), [crypto.backend("pure")])
@@ -164,7 +170,7 @@ def test_cli_check_passes_and_prints_each_case(capsys) -> None:
 
 
 def test_cli_check_fails_on_unsupported_and_on_failures(tmp_path: pathlib.Path, capsys) -> None:
-    assert _cli(["vectors", "check", "--backend", "pure", str(VECTORS / "codecs.json")]) == 1
+    assert _cli(["vectors", "check", "--backend", "pure", str(VECTORS / "qr.json")]) == 1
     assert "unsupported file" in capsys.readouterr().out
     doc = _load("aes_gcm")
     _first(doc, result="valid")["ct"] = "00"

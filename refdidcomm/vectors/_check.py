@@ -471,6 +471,66 @@ def _concat_kdf(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, o
     _eq("derived key", _rfc7518.concat_kdf(_h(case["z"]), case["keydatalen"], fixed).hex(), case["derived_key"])
 
 
+def _codecs(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    import base64
+
+    from .. import _json, encoding
+
+    op, valid = case["op"], case["result"] == "valid"
+    if op == "b64url":
+        if not valid:
+            _expect(case, lambda: encoding.b64url_decode(case["text"]))
+            return
+        _eq("decoded", encoding.b64url_decode(case["text"]).hex(), case["data"])
+        _eq("encoded", encoding.b64url_encode(_h(case["data"])), case["text"])
+    elif op == "b64_lenient":
+        if not valid:
+            _expect(case, lambda: encoding.b64_decode_lenient(case["text"]))
+            return
+        got = encoding.b64_decode_lenient(case["text"])
+        _eq("decoded", (got.data.hex(), got.alphabet, got.padded), (case["data"], case["alphabet"], case["padded"]))
+    elif op == "base58":
+        if not valid:
+            _expect(case, lambda: encoding.b58decode(case["text"]))
+            return
+        _eq("decoded", encoding.b58decode(case["text"]).hex(), case["data"])
+        _eq("encoded", encoding.b58encode(_h(case["data"])), case["text"])
+    elif op == "multibase":
+        if not valid:
+            _expect(case, lambda: encoding.multibase_decode(case["text"]))
+            return
+        _eq("decoded", encoding.multibase_decode(case["text"]).hex(), case["data"])
+        base = {"z": "base58btc", "u": "base64url", "f": "base16"}[case["text"][0]]
+        _eq("encoded", encoding.multibase_encode(_h(case["data"]), base), case["text"])
+    elif op == "varint":
+        if not valid:
+            _expect(case, lambda: encoding.varint_decode(_h(case["varint"])))
+        elif "data" in case:
+            _eq("decoded", encoding.varint_decode(_h(case["data"])), (case["value"], case["consumed"]))
+        else:
+            _eq("encoded", encoding.varint_encode(case["value"]).hex(), case["varint"])
+            _eq("decoded", encoding.varint_decode(_h(case["varint"])), (case["value"], len(_h(case["varint"]))))
+    elif op == "multikey":
+        if not valid:
+            _expect(case, lambda: encoding.multikey_decode(case["text"]))
+            return
+        _eq("decoded", encoding.multikey_decode(case["text"]), (case["codec"], _h(case["key"])))
+        _eq("encoded", encoding.multikey_encode(case["codec"], _h(case["key"])), case["text"])
+    elif op == "json_loads":
+        data: Any = case["json_utf8"] if "json_utf8" in case else _h(case["json"])
+        if not valid:
+            _expect(case, lambda: _json.loads(data, field="body"))
+            return
+        _eq("value", _json.loads(data), case["value"])
+    elif op == "canonical_json":
+        out = _json.canonical_dumps(case["value"])
+        _eq("canonical JSON", out, case["canonical_utf8"].encode("utf-8"))
+        digest = base64.urlsafe_b64encode(hashlib.sha256(out).digest()).rstrip(b"=").decode("ascii")
+        _eq("SHA-256", digest, case["sha256_b64u"])
+    else:
+        raise _Fail(f"unknown op {op!r}")
+
+
 # ---------------------------------------------------------------------------
 # JOSE
 # ---------------------------------------------------------------------------
@@ -770,6 +830,28 @@ def _did_key(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt:
         raise _Fail(f"unknown op {op!r}")
 
 
+def _oob_encode(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    invitation = json.loads(case["invitation_utf8"])
+    if case["result"] == "invalid":
+        _expect(case, lambda: oob.encode_url(invitation, base=case["base"], parameter=case["parameter"]))
+        return
+    url = oob.encode_url(invitation, base=case["base"], parameter=case["parameter"])
+    _eq("url", url, case["url"])
+    _eq("decoded", oob.decode(url).invitation.to_json(), invitation)
+
+
+def _oob_services(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    invitation = oob.parse(case["invitation"])
+    did_key = case.get("did_key", False)
+    if case["result"] == "invalid":
+        _expect(case, lambda: oob.service_endpoints(invitation, did_key=did_key))
+        return
+    got = [{"uri": e.uri, "recipient_keys": list(e.recipient_keys), "routing_keys": list(e.routing_keys),
+            "accept": None if e.accept is None else list(e.accept), "source": e.source}
+           for e in oob.service_endpoints(invitation, did_key=did_key)]
+    _eq("endpoints", got, case["endpoints"])
+
+
 # ---------------------------------------------------------------------------
 # Identities (generated did suite)
 # ---------------------------------------------------------------------------
@@ -940,6 +1022,7 @@ _RUNNERS: Dict[str, Runner] = {
     "jose_aes_cbc_hmac_sha2": _cbc_hmac,
     "jose_ecdh": _jose_ecdh,
     "jose_concat_kdf": _concat_kdf,
+    "codecs": _codecs,
     "ec_points": _ec_points,
     "ecdsa_rfc6979": _ecdsa,
     "jose_jwk": _jose_jwk,
@@ -949,6 +1032,8 @@ _RUNNERS: Dict[str, Runner] = {
     "didcomm_v1_envelopes": _v1_envelopes,
     "didcomm_v1_forward": _v1_forward,
     "oob_invitations": _oob_invitations,
+    "oob_encode": _oob_encode,
+    "oob_services": _oob_services,
     "identities": _identities,
     "did_key": _did_key,
     "didcomm_v2_generated": _v2_generated,
@@ -969,6 +1054,12 @@ def _schema_of(doc: Any) -> Optional[str]:
     return schema if isinstance(schema, str) else None
 
 
+def _no_cases_problem(doc: Any) -> str:
+    if isinstance(doc, dict) and isinstance(doc.get("header"), dict) and "cases" not in doc:
+        return "unsupported file: it has no cases (a key or data file, not vectors)"
+    return ""
+
+
 def check_document(
     doc: Any, backends: Iterable[crypto.Backend], *, path: str = "<document>", slow: bool = False,
     context: Optional[Dict[str, Any]] = None,
@@ -985,6 +1076,8 @@ def check_document(
     schema = _schema_of(doc)
     runner = _RUNNERS.get(schema or "")
     if runner is None:
+        if _no_cases_problem(doc):
+            return FileReport(path, schema, False, [], _no_cases_problem(doc))
         why = "no header.schema or header.name" if schema is None else f"schema {schema!r} is not one check knows"
         return FileReport(path, schema, False, [], f"unsupported file: {why}")
     cases = doc.get("cases")
