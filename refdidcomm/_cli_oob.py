@@ -167,11 +167,29 @@ def _write_secrets(path: str, keys: List[jwk.JWK]) -> None:
         fh.write(data)
 
 
-def _new_peer2(endpoint: str, accept: List[str], routing: List[str]) -> Tuple[str, List[jwk.JWK]]:
-    """A did:peer:2 with an Ed25519 key (V), an X25519 key (E) and one DIDCommMessaging service."""
+def _new_peer2(endpoint: str, accept: List[str], routing: List[str], *, v2: bool) -> Tuple[str, List[jwk.JWK]]:
+    """A did:peer:2 with an Ed25519 key (V, ``#key-1``), an X25519 key (E, ``#key-2``) and one service.
+
+    DIDComm v2: a ``DIDCommMessaging`` service (abbreviated ``dm``). DIDComm
+    v1: a ``did-communication`` service (Aries RFC 0067) whose
+    ``recipientKeys`` is the Ed25519 key -- the peer DID spec: "Do not use
+    the dm common string as the service type for DIDComm v1" -- in the shape
+    ACA-Py writes for its did:peer:2/4 (``#didcomm-0``, ``priority`` 0).
+    """
     signing = jwk.generate("Ed25519")
     agreement = jwk.generate("X25519")
-    service = {"type": "DIDCommMessaging", "serviceEndpoint": {"uri": endpoint, "accept": accept, "routingKeys": routing}}
+    service: Dict[str, Any]
+    if v2:
+        service = {"type": "DIDCommMessaging", "serviceEndpoint": {"uri": endpoint, "accept": accept, "routingKeys": routing}}
+    else:
+        service = {
+            "id": "#didcomm-0",
+            "type": "did-communication",
+            "recipientKeys": ["#key-1"],
+            "routingKeys": routing,
+            "priority": 0,
+            "serviceEndpoint": endpoint,
+        }
     peer = did.create_peer2([("V", signing), ("E", agreement)], [service])
     doc = did.resolve(peer)
     return peer, [signing.with_kid(doc.authentication[0].id), agreement.with_kid(doc.key_agreement[0].id)]
@@ -184,7 +202,7 @@ def _create(args: argparse.Namespace) -> int:
     routing = args.routing_key or []
     keys: List[jwk.JWK]
     if args.v2 or args.peer:
-        peer, keys = _new_peer2(args.endpoint, accept, routing)
+        peer, keys = _new_peer2(args.endpoint, accept, routing, v2=args.v2)
     if args.v2:
         message = oob.make_invitation_v2(from_did=peer, goal_code=args.goal_code, goal=args.goal, accept=accept)
         source_did: Optional[str] = peer

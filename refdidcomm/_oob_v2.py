@@ -42,6 +42,8 @@ from ._rfc0434 import (
     UnsupportedInvitationVersion,
     check_did,
     endpoints_of_did,
+    check_depth,
+    V2_SERVICE_TYPES,
     new_id,
     parse_attachment,
 )
@@ -132,6 +134,7 @@ def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> OOBI
     notes = [] if notes is None else notes
     if not isinstance(message, dict):
         raise MalformedInvitation("an invitation must be a JSON object")
+    check_depth(message)  # before anything recursive (to_json's copy), for dicts that did not come through _json.loads
     if "type" not in message:
         if "@type" in message:
             raise MalformedInvitation("a DIDComm v1 message (@type), not a DIDComm v2 one", "type")
@@ -206,12 +209,18 @@ def service_endpoints(invitation: OOBInvitationV2, *, resolve: Optional[Resolve]
         MalformedInvitation: ``from`` cannot be resolved or declares no
             usable DIDComm service (``field`` ``from``).
     """
+    # Only DIDCommMessaging services (DIDComm v2 §Service Endpoint); a
+    # malformed one is skipped when another is usable.
+    reasons: List[str] = []
     try:
-        found = endpoints_of_did(invitation.from_did, resolve=resolve, where="from")
+        found = endpoints_of_did(invitation.from_did, resolve=resolve, where="from", types=V2_SERVICE_TYPES, problems=reasons)
     except MalformedInvitation as exc:
         raise MalformedInvitation(f"no usable service: {exc.reason}", "from") from None
     if not found:
-        raise MalformedInvitation(f"no usable service: {invitation.from_did} declares no DIDComm service", "from")
+        detail = f" ({'; '.join(reasons)})" if reasons else ""
+        raise MalformedInvitation(
+            f"no usable service: {invitation.from_did} declares no DIDCommMessaging service{detail}", "from"
+        )
     return found
 
 

@@ -39,7 +39,9 @@ from ._rfc0434 import (
     check_did,
     check_key_reference,
     endpoints_of_did,
+    check_depth,
     normalize_key,
+    V1_SERVICE_TYPES,
 )
 
 __all__ = ["PROTOCOL", "SUPPORTED_VERSION", "ConnectionInvitation", "parse_invitation", "service_endpoints"]
@@ -122,6 +124,7 @@ def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> Conn
     notes = [] if notes is None else notes
     if not isinstance(message, dict):
         raise MalformedInvitation("an invitation must be a JSON object")
+    check_depth(message)  # before anything recursive (to_json's copy), for dicts that did not come through _json.loads
     if "@type" not in message:
         raise MalformedInvitation("required member is missing", "@type")
     try:
@@ -199,17 +202,23 @@ def service_endpoints(
     appended to the end of the list of routingKeys".
     """
     if invitation.did is not None:
+        # Only DIDComm v1 services (RFC 0067): a connection request is a
+        # DIDComm v1 message. Malformed services are skipped, with reasons.
+        reasons: List[str] = []
         try:
-            found = endpoints_of_did(invitation.did, resolve=resolve, where="did")
+            found = endpoints_of_did(invitation.did, resolve=resolve, where="did", types=V1_SERVICE_TYPES, problems=reasons)
         except MalformedInvitation as exc:
             raise MalformedInvitation(f"no usable service: {exc.reason}", "did") from None
+        if not found:
+            detail = f" ({'; '.join(reasons)})" if reasons else ""
+            raise MalformedInvitation(f"no usable service: {invitation.did} declares no DIDComm v1 service{detail}", "did")
     else:
         uri = invitation.service_endpoint or ""
         routing = invitation.routing_keys
         accept = None
         if uri.startswith("did:"):
             try:
-                uri, extra, accept = resolve_mediator(uri, resolve, "serviceEndpoint")
+                uri, extra, accept = resolve_mediator(uri, resolve, "serviceEndpoint", types=V1_SERVICE_TYPES)
             except MalformedInvitation as exc:
                 raise MalformedInvitation(f"no usable service: {exc.reason}", "serviceEndpoint") from None
             routing = routing + extra

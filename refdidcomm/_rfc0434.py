@@ -56,7 +56,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 from . import did as _did
-from .encoding import b58decode, b64_decode_lenient, multibase_decode, multikey_decode, varint_decode
+from .did._didkey import VERKEY_MAX_LEN, decode_key_id
+from .encoding import b58decode, b64_decode_lenient, multibase_decode, varint_decode
 from .errors import MalformedDID, MalformedInvitation, MalformedMessage, UsageError
 from ._message_type import (
     DIDCOMM_DOC_URI,
@@ -89,6 +90,9 @@ __all__ = [
     "normalize_key",
     "endpoints_of_did",
     "resolve_mediator",
+    "check_depth",
+    "V1_SERVICE_TYPES",
+    "V2_SERVICE_TYPES",
     "service_endpoints",
     "new_id",
 ]
@@ -161,6 +165,23 @@ def _optional_array(obj: Mapping[str, Any], name: str, where: str) -> Optional[T
     return _string_array(obj[name], f"{where}{name}")
 
 
+#: The deepest JSON nesting an invitation may have: the limit
+#: :func:`refdidcomm._json.loads` applies, here also for dicts a caller passes.
+MAX_DEPTH = _did._document.MAX_DOCUMENT_DEPTH
+
+
+def check_depth(message: Any) -> None:
+    """Refuse an invitation nested deeper than :data:`MAX_DEPTH` (checked without recursion).
+
+    Raises:
+        MalformedInvitation: too deep.
+    """
+    try:
+        _did._document.check_depth(message, "invitation", limit=MAX_DEPTH)
+    except MalformedDID as exc:
+        raise MalformedInvitation(exc.reason) from None
+
+
 def check_did(value: Any, where: str) -> str:
     """Check that ``value`` is a DID (DID Core §3.1; no path, query or fragment).
 
@@ -183,7 +204,9 @@ def check_key_reference(value: Any, where: str, notes: List[str]) -> str:
     references"), also with a fragment naming its own key (``did:key:z6Mk..#z6Mk..``,
     as ACA-Py writes them); another DID URL (a key in a resolvable
     document, as RFC 0067 services use); and a raw base58 32-byte key,
-    reported as ``raw-verkey``.
+    reported as ``raw-verkey``. A did:key or verkey must hold a valid
+    public key (on the curve, not of small order; the DID layer's checks);
+    lengths are checked before base58 decoding.
 
     Raises:
         MalformedInvitation: anything else, naming ``where``.
@@ -196,19 +219,35 @@ def check_key_reference(value: Any, where: str, notes: List[str]) -> str:
         except MalformedDID as exc:
             raise MalformedInvitation(exc.reason, where) from None
         if parsed.method == "key":
+            # The DID layer's did:key decoding: length-capped, and the key is
+            # checked as a point (an Ed25519 key of small order, such as the
+            # identity, or a non-canonical encoding is refused).
             try:
-                multikey_decode(parsed.method_specific_id)
-            except MalformedMessage as exc:
+                decode_key_id(parsed.method_specific_id, field_name=where)
+            except MalformedDID as exc:
                 raise MalformedInvitation(f"not a valid did:key: {exc.reason}", where) from None
             if parsed.fragment is not None and parsed.fragment != parsed.method_specific_id:
                 raise MalformedInvitation("the did:key fragment names another key", where)
         return value
+    # Length first: base58 decoding is quadratic, and 32 bytes are at most
+    # VERKEY_MAX_LEN (44) characters.
+    if len(value) > VERKEY_MAX_LEN:
+        raise MalformedInvitation(
+            f"neither a did:key nor a base58 verkey (a verkey is at most {VERKEY_MAX_LEN} characters, got {len(value)})",
+            where,
+        )
     try:
-        raw = b58decode(value)
+        raw = b58decode(value, max_len=VERKEY_MAX_LEN)
     except MalformedMessage:
         raise MalformedInvitation("neither a did:key nor a base58 verkey", where) from None
     if len(raw) != 32:
         raise MalformedInvitation(f"a base58 verkey must be 32 bytes, got {len(raw)}", where)
+    # The same point checks as for a did:key (so that normalising it to
+    # did:key later cannot fail).
+    try:
+        _did.verkey_to_did_key(value)
+    except MalformedDID as exc:
+        raise MalformedInvitation(f"not a valid Ed25519 verkey: {exc.reason}", where) from None
     _note(notes, "raw-verkey")
     return value
 
@@ -231,9 +270,15 @@ def normalize_key(value: str) -> str:
 # Attachments: Aries RFC 0017 (shape "v1") and DIDComm v2 §Attachments (shape "v2").
 
 
+#: Longer than any sha2-256 multihash text (hex: 68 characters; base58btc: 47).
+_MAX_HASH_TEXT = 128
+
+
 def _multihash_sha256(text: str) -> Optional[bytes]:
     """The digest of a sha2-256 multihash written as multibase or bare hex, else None."""
     candidates = []
+    if len(text) > _MAX_HASH_TEXT:
+        return None  # checked before the (quadratic) base58 decoding
     try:
         candidates.append(multibase_decode(text))
     except MalformedMessage:
@@ -608,6 +653,7 @@ def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> OOBI
     notes = [] if notes is None else notes
     if not isinstance(message, dict):
         raise MalformedInvitation("an invitation must be a JSON object")
+    check_depth(message)  # before anything recursive (to_json's copy), for dicts that did not come through _json.loads
     if "@type" not in message:
         raise MalformedInvitation("required member is missing", "@type")
     try:
@@ -711,7 +757,37 @@ def _resolve(resolve: Optional[Resolve], did_text: str, where: str) -> Any:
         raise MalformedInvitation(f"cannot resolve {did_text}: {exc.reason}", where) from None
 
 
-def resolve_mediator(uri: str, resolve: Optional[Resolve], where: str) -> Tuple[str, Tuple[str, ...], Optional[Tuple[str, ...]]]:
+#: The service types a DIDComm v1 sender (RFC 0434, RFC 0160) can use: Aries
+#: RFC 0067 ``did-communication`` and its older name ``IndyAgent``. Their
+#: ``recipientKeys`` are the Ed25519 verkeys RFC 0019 envelopes are built
+#: for; a ``DIDCommMessaging`` service has none (its keys are X25519
+#: ``keyAgreement`` keys, for DIDComm v2 JWEs), so a v1 sender cannot use it.
+V1_SERVICE_TYPES: Tuple[str, ...] = tuple(_did._document.DIDCOMM_V1_SERVICES)
+#: The service type a DIDComm v2 sender uses (DIDComm v2 §Service Endpoint).
+V2_SERVICE_TYPES: Tuple[str, ...] = (_did._document.DIDCOMM_V2_SERVICE,)
+
+
+def _services_of(doc: Any, types: Optional[Sequence[str]], problems: List[str], label: str) -> List[Any]:
+    """The DIDComm endpoints of ``doc`` of the wanted types; malformed services skipped with a reason."""
+    skipped: List[str] = []
+    try:
+        declared = _did.normalize_services(doc, skipped=skipped)
+    except UsageError as exc:  # a resolve function that returned something else than a DIDDocument
+        problems.append(f"{label}: {exc}")
+        return []
+    problems.extend(f"{label}: {reason}" for reason in skipped)
+    if types is None:
+        return declared
+    wanted = [ep for ep in declared if ep.type in types]
+    for ep in declared:
+        if ep.type not in types:
+            problems.append(f"{label}: {ep.id} is a {ep.type} service, not {' or '.join(types)}")
+    return wanted
+
+
+def resolve_mediator(
+    uri: str, resolve: Optional[Resolve], where: str, *, types: Optional[Sequence[str]] = None
+) -> Tuple[str, Tuple[str, ...], Optional[Tuple[str, ...]]]:
     """Resolve an endpoint that is itself a DID: (its URI, routing keys to append, its accept).
 
     RFC 0434 §Service Endpoint (and RFC 0160 §Agency Endpoint): "If the
@@ -721,24 +797,45 @@ def resolve_mediator(uri: str, resolve: Optional[Resolve], where: str) -> Tuple[
     routingKeys". A DIDComm v2 service of the mediator has no
     ``recipientKeys``; the mediator DID itself is appended (DIDComm v2
     §Using a DID as an endpoint), followed by the mediator's own routing keys.
+
+    Args:
+        types: the service types the sender can use (:data:`V1_SERVICE_TYPES`
+            for DIDComm v1 invitations, :data:`V2_SERVICE_TYPES` for v2);
+            None for any DIDComm service.
+
+    Raises:
+        MalformedInvitation: the mediator cannot be resolved or declares no
+            usable service (malformed services of its document are skipped;
+            the reasons are in the message).
     """
     try:
         mediator = _did.parse_did_url(uri, field_name=where)
     except MalformedDID as exc:
         raise MalformedInvitation(exc.reason, where) from None
     doc = _resolve(resolve, mediator.did, where)
-    for ep in _did.normalize_services(doc):
+    problems: List[str] = []
+    for ep in _services_of(doc, types, problems, mediator.did):
         if ep.uri.startswith("did:"):
-            continue  # one hop only: a mediator of a mediator is not followed
+            problems.append(f"{mediator.did}: {ep.id} is itself a DID (a mediator of a mediator is not followed)")
+            continue
         if ep.recipient_keys:
             if len(ep.recipient_keys) != 1:
-                raise MalformedInvitation("the mediator's service must have exactly one recipient key (RFC 0434)", where)
+                problems.append(f"{mediator.did}: {ep.id} must have exactly one recipient key (RFC 0434)")
+                continue
             return ep.uri, ep.recipient_keys + ep.routing_keys, ep.accept
         return ep.uri, (mediator.did,) + ep.routing_keys, ep.accept
-    raise MalformedInvitation(f"the mediator {mediator.did} declares no DIDComm service with a URI", where)
+    detail = f" ({'; '.join(problems)})" if problems else ""
+    raise MalformedInvitation(f"the mediator {mediator.did} declares no usable DIDComm service with a URI{detail}", where)
 
 
-def endpoints_of_did(did_text: str, *, resolve: Optional[Resolve] = None, where: str = "services") -> List[Endpoint]:
+def endpoints_of_did(
+    did_text: str,
+    *,
+    resolve: Optional[Resolve] = None,
+    where: str = "services",
+    types: Optional[Sequence[str]] = None,
+    problems: Optional[List[str]] = None,
+) -> List[Endpoint]:
     """The endpoints a DID's document declares, mediator DIDs followed one hop.
 
     For ``did-communication`` services the recipient keys are its
@@ -746,22 +843,33 @@ def endpoints_of_did(did_text: str, *, resolve: Optional[Resolve] = None, where:
     they are the document's ``keyAgreement`` methods (DIDComm v2 §Message
     Encryption: keys "from the keyAgreement section").
 
+    A malformed service, a service of another type than ``types``, or a
+    mediator hop that fails is skipped, its reason appended to ``problems``
+    (when given): another service of the document may still be usable.
+
+    Args:
+        types: the service types the sender can use (:data:`V1_SERVICE_TYPES`,
+            :data:`V2_SERVICE_TYPES`); None for any DIDComm service.
+        problems: collects why services were skipped.
+
     Raises:
-        MalformedInvitation: the DID cannot be resolved, or a mediator hop fails.
+        MalformedInvitation: the DID cannot be resolved.
     """
     doc = _resolve(resolve, did_text, where)
-    try:
-        declared = _did.normalize_services(doc)
-    except MalformedDID as exc:
-        raise MalformedInvitation(f"{did_text}: {exc.reason}", where) from None
+    reasons: List[str] = [] if problems is None else problems
     out = []
-    for ep in declared:
+    for ep in _services_of(doc, types, reasons, did_text):
         recipients = ep.recipient_keys or tuple(vm.id for vm in doc.key_agreement)
         if not recipients:
+            reasons.append(f"{did_text}: {ep.id} has no recipient keys")
             continue
         uri, routing, accept = ep.uri, ep.routing_keys, ep.accept
         if uri.startswith("did:"):
-            uri, extra, mediator_accept = resolve_mediator(uri, resolve, where)
+            try:
+                uri, extra, mediator_accept = resolve_mediator(uri, resolve, where, types=types)
+            except MalformedInvitation as exc:
+                reasons.append(f"{did_text}: {ep.id}: {exc.reason}")
+                continue
             routing = routing + extra
             accept = accept if accept is not None else mediator_accept
         out.append(Endpoint(uri, recipients, routing, accept, did_text))
@@ -783,6 +891,13 @@ def service_endpoints(
 
     Returns:
         The endpoints (RFC 0434: "the receiver **SHOULD** prefer the entries in order").
+        Of a DID service (and of a mediator DID), only the DIDComm v1
+        services -- ``did-communication`` and ``IndyAgent`` (RFC 0067) --
+        are used: an OOB 1.x invitation starts a DIDComm v1 exchange, and a
+        ``DIDCommMessaging`` service names no v1 recipient keys (ACA-Py,
+        for one, writes its did:peer:2/4 for DIDComm v1 with
+        ``did-communication`` services). A malformed service is skipped
+        with its reason.
 
     Raises:
         MalformedInvitation: no usable service (``field`` ``services``),
@@ -794,14 +909,18 @@ def service_endpoints(
         where = f"services[{index}]"
         try:
             if isinstance(service, str):
-                found = endpoints_of_did(service, resolve=resolve, where=where)
+                reasons: List[str] = []
+                found = endpoints_of_did(service, resolve=resolve, where=where, types=V1_SERVICE_TYPES, problems=reasons)
                 if not found:
-                    problems.append(f"{where}: {service} declares no DIDComm service")
+                    detail = f" ({'; '.join(reasons)})" if reasons else ""
+                    problems.append(f"{where}: {service} declares no usable DIDComm v1 service{detail}")
                 out.extend(found)
             elif isinstance(service, InlineService):
                 uri, routing, accept = service.service_endpoint, service.routing_keys, service.accept
                 if uri.startswith("did:"):
-                    uri, extra, mediator_accept = resolve_mediator(uri, resolve, where + ".serviceEndpoint")
+                    uri, extra, mediator_accept = resolve_mediator(
+                        uri, resolve, where + ".serviceEndpoint", types=V1_SERVICE_TYPES
+                    )
                     routing = routing + extra
                     accept = accept if accept is not None else mediator_accept
                 out.append(Endpoint(uri, service.recipient_keys, routing, accept, "inline"))

@@ -17,6 +17,7 @@ from typing import Any, Dict, Iterator, List, Tuple
 import pytest
 
 from refdidcomm import _cli_oob, did, jwk, oob
+from refdidcomm.encoding import b64url_decode
 from refdidcomm.errors import UsageError
 
 from conftest import load_vectors
@@ -211,8 +212,25 @@ def test_create_peer_and_v2(tmp_path: Any, capsys: pytest.CaptureFixture) -> Non
         keys = _secrets(secrets)
         doc = did.resolve(result["did"])
         assert [k.kid for k in keys] == [doc.authentication[0].id, doc.key_agreement[0].id]
-        assert endpoint.recipient_keys == (doc.key_agreement[0].id,)
-        assert did.key_of(doc.key_agreement[0]).public_key == keys[1].x
+        [service] = doc.service
+        if flag == "--v2":
+            # DIDComm v2: a DIDCommMessaging ("dm") service; recipients are the keyAgreement keys.
+            assert service.types == ("DIDCommMessaging",) and '"t":"dm"' in _service_json(result["did"])
+            assert endpoint.recipient_keys == (doc.key_agreement[0].id,)
+            assert did.key_of(doc.key_agreement[0]).public_key == keys[1].x
+        else:
+            # DIDComm v1: never "dm" (peer DID spec); a did-communication service naming the Ed25519 key.
+            assert service.types == ("did-communication",) and '"dm"' not in _service_json(result["did"])
+            assert service.id == result["did"] + "#didcomm-0" and service.raw["priority"] == 0
+            assert endpoint.recipient_keys == (result["did"] + "#key-1",)
+            verkey = did.key_of(did.dereference(doc, endpoint.recipient_keys[0]))
+            assert verkey.crv == "Ed25519" and verkey.public_key == keys[0].x
+
+
+def _service_json(peer: str) -> str:
+    """The decoded JSON of a did:peer:2's one S element."""
+    [element] = [e for e in peer.split(".") if e.startswith("S")]
+    return b64url_decode(element[1:]).decode()
 
 
 def test_create_without_secrets_warns(capsys: pytest.CaptureFixture) -> None:

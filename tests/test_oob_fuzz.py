@@ -28,11 +28,29 @@ def b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def exercise(decoded: Any) -> None:
+    """What a caller does with a decoded invitation: report it, re-serialise it, find its endpoints."""
+    report = decoded.report()
+    json.dumps(report)  # JSON-ready
+    assert report["invitation"] == decoded.invitation.to_json()
+    json.dumps(decoded.invitation.to_json(normalize=True))
+    try:
+        endpoints = oob.service_endpoints(decoded)
+    except MalformedInvitation as exc:
+        assert "no usable service" in str(exc)
+        return
+    for endpoint in endpoints:
+        assert isinstance(endpoint.uri, str) and endpoint.uri and not endpoint.uri.startswith("did:")
+        assert all(isinstance(k, str) for k in endpoint.recipient_keys + endpoint.routing_keys)
+
+
 def decode_or_reject(text: str) -> Any:
     try:
-        return oob.decode(text)
+        decoded = oob.decode(text)
     except (MalformedInvitation, UsageError):
         return None
+    exercise(decoded)
+    return decoded
 
 
 @settings(max_examples=400, deadline=None)
@@ -76,3 +94,41 @@ def test_flipped_payload_bytes(case: dict, position: int, flip: int) -> None:
     decoded = decode_or_reject("https://e.x/?oob=" + b64u(bytes(data)))
     if decoded is not None:
         assert decoded.data == bytes(data)
+
+
+PEER2 = "did:peer:2.Vz6Mkj3PUd1WjvaDhNZhhhXQdz5UnZXmS7ehtx8bsPpD47kKc.Ez6LSg8zQom395jKLrGiBNruB9MM6V8PWuf2FpEy4uRFiqQBR.SeyJ0IjoiZG0iLCJzIjp7InVyaSI6Imh0dHA6Ly9leGFtcGxlLmNvbS9kaWRjb21tIiwiYSI6WyJkaWRjb21tL3YyIl0sInIiOlsiZGlkOmV4YW1wbGU6MTIzNDU2Nzg5YWJjZGVmZ2hpI2tleS0xIl19fQ"
+V1_PEER2 = (
+    "did:peer:2.Vz6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V."
+    + "S" + b64u(json.dumps({"id": "#didcomm-0", "t": "did-communication", "recipientKeys": ["#key-1"], "s": "https://b.x"}, separators=(",", ":")).encode())
+)
+DID_SEEDS = [PEER2, V1_PEER2, "did:key:z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th", "did:peer:0z6MkqRYqQiSgvZQdnBytw86Qbs2ZWUkGv22od935YF4s8M7V"]
+DID_CHARS = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz.:-_=#"
+
+
+@st.composite
+def mutated_dids(draw: Any) -> str:
+    text = draw(st.sampled_from(DID_SEEDS))
+    for _ in range(draw(st.integers(0, 3))):
+        position = draw(st.integers(0, len(text) - 1))
+        text = text[:position] + draw(st.sampled_from(DID_CHARS)) * draw(st.integers(0, 3)) + text[position + 1 :]
+    return text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_dids(), st.sampled_from(["v1-service", "v1-endpoint", "v1-key", "v2-from", "connections-did"]))
+def test_invitations_naming_mutated_dids(text: str, where: str) -> None:
+    inline = {"id": "#i", "type": "did-communication", "recipientKeys": ["did:key:z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"], "serviceEndpoint": "https://e.x"}
+    v1 = {"@type": "https://didcomm.org/out-of-band/1.1/invitation", "@id": "1", "handshake_protocols": ["https://didcomm.org/didexchange/1.1"]}
+    if where == "v1-service":
+        message = dict(v1, services=[text])
+    elif where == "v1-endpoint":
+        message = dict(v1, services=[dict(inline, serviceEndpoint=text)])
+    elif where == "v1-key":
+        message = dict(v1, services=[dict(inline, recipientKeys=[text], routingKeys=[text])])
+    elif where == "v2-from":
+        message = {"type": "https://didcomm.org/out-of-band/2.0/invitation", "id": "1", "from": text, "body": {}}
+    else:
+        message = {"@type": "https://didcomm.org/connections/1.0/invitation", "@id": "1", "did": text}
+    decoded = decode_or_reject("https://e.x/?oob=" + b64u(json.dumps(message).encode()))
+    if decoded is not None:
+        assert decoded.invitation.to_json() == message

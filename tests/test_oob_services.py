@@ -96,21 +96,84 @@ def test_raw_verkeys_normalised_on_request() -> None:
     assert normalised.recipient_keys == (KEY,) and normalised.routing_keys == (KEY,)
 
 
-def test_did_peer2_service_uses_key_agreement_keys() -> None:
+def peer2_v1(uri: str, routing: List[str] = (), seed: int = 1, extra: List[Dict[str, Any]] = ()) -> str:
+    """A did:peer:2 for DIDComm v1: a did-communication service naming the Ed25519 key #key-1."""
+    service = {"id": "#didcomm-0", "type": "did-communication", "recipientKeys": ["#key-1"], "routingKeys": list(routing), "priority": 0, "serviceEndpoint": uri}
+    return did.create_peer2([("V", _ed(seed)), ("E", _x(seed + 1))], list(extra) + [service])
+
+
+def test_v1_invitation_refuses_a_did_with_only_didcommmessaging_services() -> None:
+    # A DIDCommMessaging service has no recipientKeys; its keyAgreement keys are
+    # X25519 keys for DIDComm v2 JWEs, not the Ed25519 verkeys of a v1 envelope.
     peer = peer2("https://bob.example/didcomm", accept=["didcomm/v2", "didcomm/aip2;env=rfc19"])
+    with pytest.raises(MalformedInvitation, match="no usable DIDComm v1 service") as info:
+        oob.service_endpoints(v1([peer]))
+    assert "is a DIDCommMessaging service, not did-communication or IndyAgent" in str(info.value)
+
+
+def test_v1_invitation_uses_only_the_did_communication_service() -> None:
+    dm = {"type": "DIDCommMessaging", "serviceEndpoint": {"uri": "https://bob.example/v2", "accept": ["didcomm/v2"]}}
+    peer = peer2_v1("https://bob.example/v1", routing=[KEY], extra=[dm])  # the v2 service comes first
     [endpoint] = oob.service_endpoints(v1([peer]))
-    assert endpoint.uri == "https://bob.example/didcomm"
-    assert endpoint.recipient_keys == (peer + "#key-2",)
-    assert endpoint.accept == ("didcomm/v2", "didcomm/aip2;env=rfc19") and endpoint.source == peer
+    assert endpoint.uri == "https://bob.example/v1" and endpoint.source == peer
+    assert endpoint.recipient_keys == (peer + "#key-1",) and endpoint.routing_keys == (KEY,)
+    assert did.key_of(did.dereference(peer, endpoint.recipient_keys[0])).crv == "Ed25519"
+    # ... and a DIDComm v2 invitation from the same DID uses only the DIDCommMessaging one.
+    [endpoint] = oob.service_endpoints(oob.parse(oob.make_invitation_v2(from_did=peer)))
+    assert endpoint.uri == "https://bob.example/v2" and endpoint.recipient_keys == (peer + "#key-2",)
+
+
+def test_v2_invitation_refuses_a_did_with_only_v1_services() -> None:
+    peer = peer2_v1("https://bob.example/v1")
+    with pytest.raises(MalformedInvitation, match="no DIDCommMessaging service") as info:
+        oob.service_endpoints(oob.parse(oob.make_invitation_v2(from_did=peer)))
+    assert info.value.field == "from"
 
 
 def test_inline_service_with_a_mediator_did_endpoint() -> None:
-    mediator = peer2("https://mediator.example", routing=["did:key:" + _x(9)], seed=5)
+    # RFC 0434: the mediator's (v1) service has a single recipient key, appended to the routing keys.
+    mediator = peer2_v1("https://mediator.example", routing=["did:key:" + _ed(9)], seed=5)
     [endpoint] = oob.service_endpoints(v1([inline(endpoint=mediator, routing=[KEY])]))
     assert endpoint.uri == "https://mediator.example"
-    # own routing keys, then the mediator (DIDComm v2 service: its DID), then the mediator's routing keys
-    assert endpoint.routing_keys == (KEY, mediator, "did:key:" + _x(9))
+    assert endpoint.routing_keys == (KEY, mediator + "#key-1", "did:key:" + _ed(9))
+    # A mediator that speaks only DIDComm v2 cannot forward a v1 message.
+    v2_mediator = peer2("https://mediator.example", seed=5)
+    with pytest.raises(MalformedInvitation, match="no usable DIDComm service with a URI"):
+        oob.service_endpoints(v1([inline(endpoint=v2_mediator)]))
+
+
+def test_v2_mediator_did_endpoint() -> None:
+    mediator = peer2("https://mediator.example", routing=["did:key:" + _x(9)], seed=5)
+    sender = peer2(mediator, seed=7)
+    [endpoint] = oob.service_endpoints(oob.parse(oob.make_invitation_v2(from_did=sender)))
+    assert endpoint.uri == "https://mediator.example"
+    # DIDComm v2: the mediator DID, then its own routing keys
+    assert endpoint.routing_keys == (mediator, "did:key:" + _x(9))
     assert endpoint.accept == ("didcomm/v2",)
+
+
+BROKEN_MEDIATOR = {
+    "id": "did:example:broken",
+    "service": [{"id": "#dc", "type": "did-communication", "priority": -1, "recipientKeys": ["#k"], "serviceEndpoint": "https://m"}],
+}
+
+
+def test_a_bad_mediator_document_skips_only_that_service() -> None:
+    def resolve_with_broken(did_text: str) -> Any:
+        return did.resolve(did_text, documents=dict(DOCS, **{"did:example:broken": BROKEN_MEDIATOR}))
+
+    services = [inline(endpoint="did:example:broken"), inline(endpoint="https://ok.example")]
+    [endpoint] = oob.service_endpoints(v1(services), resolve=resolve_with_broken)
+    assert endpoint.uri == "https://ok.example"
+    with pytest.raises(MalformedInvitation, match="no usable service") as info:
+        oob.service_endpoints(v1(services[:1]), resolve=resolve_with_broken)
+    assert "priority: must be a non-negative integer" in str(info.value) and info.value.field == "services"
+
+
+def test_a_bad_service_in_a_did_document_skips_only_that_service() -> None:
+    doc = dict(FABER, id="did:example:half", service=[dict(FABER["service"][0], id="#bad", recipientKeys=5)] + FABER["service"])
+    endpoints = oob.service_endpoints(v1(["did:example:half"]), resolve=lambda d: did.resolve(d, documents={"did:example:half": doc}))
+    assert [e.uri for e in endpoints] == ["https://faber.example/a", "https://faber.example/b"]
 
 
 def test_rfc0434_agency_rule_appends_the_single_recipient_key() -> None:
@@ -123,10 +186,11 @@ def test_rfc0434_agency_rule_appends_the_single_recipient_key() -> None:
     "services, reason",
     [
         (["did:sov:LjgpST2rjsoxYegQDRm7EL"], "cannot resolve did:sov"),
-        (["did:key:z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"], "declares no DIDComm service"),
+        (["did:key:z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"], "declares no usable DIDComm v1 service"),
         ([{"id": "#x", "type": "LinkedDomains", "serviceEndpoint": "https://x"}], "is not did-communication"),
         ([inline(endpoint="did:example:twokeys")], "exactly one recipient key"),
-        ([inline(endpoint="did:example:loop")], "no DIDComm service with a URI"),
+        ([inline(endpoint="did:example:loop")], "no usable DIDComm service with a URI"),
+        ([inline(endpoint="did:example:loop")], "a mediator of a mediator is not followed"),
         ([inline(endpoint="did:example:nobody")], "cannot resolve"),
     ],
 )
