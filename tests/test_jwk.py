@@ -64,8 +64,12 @@ def test_valid_keys(case: dict, on_backend) -> None:
 
 @pytest.mark.parametrize("case", _cases("invalid"))
 def test_invalid_keys(case: dict, on_backend) -> None:
-    with pytest.raises(getattr(errors, case["error"])):
+    # Not only the class: the message must name the rule that failed.
+    with pytest.raises(getattr(errors, case["error"])) as excinfo:
         JWK.from_dict(case["jwk"])
+    assert case["reason"] in str(excinfo.value)
+    if "field" in case:
+        assert excinfo.value.field == case["field"]
 
 
 def test_the_spec_kid_erratum_is_visible() -> None:

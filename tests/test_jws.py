@@ -61,8 +61,12 @@ def test_valid_vectors_verify(case: dict, backend) -> None:
 
 @pytest.mark.parametrize("case", _cases(JWS, "invalid"))
 def test_invalid_vectors_are_rejected(case: dict, backend) -> None:
-    with pytest.raises(_error(case["error"])):
+    # Not only the class: the message must name the rule that failed.
+    with pytest.raises(_error(case["error"])) as excinfo:
         _verify(case, backend)
+    assert case["reason"] in str(excinfo.value)
+    if "field" in case:
+        assert excinfo.value.field == case["field"]
 
 
 @pytest.mark.parametrize("case", [c for c in _cases(JWS, "valid") if "private_kid" in c.values[0] or "private_jwk" in c.values[0] or "private_kids" in c.values[0]])
