@@ -157,6 +157,7 @@ PROBLEM_CODES: Mapping[str, Tuple[str, Tuple[str, ...]]] = {
     "e.m.req.invalid-state": ("Message {1} is not allowed in state {2}.", ("message", "state")),
     "e.m.req.unknown-binding": ("There is no coprotocol binding {1}.", ("binding_id",)),
     "e.m.req.duplicate-binding": ("A coprotocol binding {1} already exists.", ("binding_id",)),
+    "e.p.req.too-many-bindings": ("This agent holds its limit of {1} coprotocol bindings.", ("max_bindings",)),
     "e.m.req.binding-mismatch": ("Binding {1} does not have the expected {2}.", ("binding_id", "field")),
     "e.m.msg.unknown-interaction-point": (
         "Interaction point {1} is not declared as an {2} of role {3}.",

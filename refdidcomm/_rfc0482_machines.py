@@ -51,6 +51,25 @@ Choices (see ``docs/coprotocol-decisions.md``):
   message for a binding the called side has finished (e.g. it completed
   while the caller was detached, its outputs discarded) is answered
   ``e.p.req.binding-done``, so the caller closes it too.
+* D26. Peers. RFC 0482 messages carry no sender: any peer that learns a
+  binding id could send ``input``, ``detach`` or a re-bind for it. Both
+  machines take an optional ``peer`` (the authenticated sender, e.g. its
+  DID or verkey, as the host knows it from the envelope) on ``receive`` /
+  ``handle``. The called side records it on ``bind``, the caller on
+  :meth:`Caller.bind`; a later message about that binding from any other
+  peer (or without one, when one was recorded) is answered
+  ``e.m.req.unknown-binding`` -- to that peer the binding does not exist --
+  and changes nothing. With ``peer`` left ``None`` throughout nothing is
+  checked: use one machine per authenticated connection, or pass ``peer``.
+* D27. Resources. :meth:`forget` drops a binding and the ids of the
+  messages sent for it; :meth:`prune` drops every binding that is done
+  (expiring unused ones first). Each machine holds at most
+  ``max_bindings`` bindings: a new bind beyond it is first met by a prune,
+  then refused (called: ``e.p.req.too-many-bindings``; caller:
+  ``UsageError``). Per binding only the last :data:`MAX_SENT_PER_BINDING`
+  sent message ids are remembered (for matching problem reports). A
+  re-bind of a binding not yet launched renews its expiry at most
+  ``max_renewals`` times; later re-attaches keep the last deadline.
 """
 
 from __future__ import annotations
@@ -90,6 +109,9 @@ from ._rfc0482_registry import Candidate, Registry, piuri_matches, recipient_rol
 from .errors import MalformedMessage, ProtocolError, UsageError
 
 __all__ = [
+    "MAX_SENT_PER_BINDING",
+    "DEFAULT_MAX_BINDINGS",
+    "DEFAULT_MAX_RENEWALS",
     "NULL",
     "DETACHED",
     "ATTACHED",
@@ -120,6 +142,11 @@ ATTACHED = "attached"
 DONE = "done"
 
 COMPLETED, ABANDONED, EXPIRED, REFUSED = "completed", "abandoned", "expired", "refused"
+
+# D27: resource bounds (RFC 0482 sets none).
+MAX_SENT_PER_BINDING = 64  # sent message ids remembered per binding
+DEFAULT_MAX_BINDINGS = 1000  # bindings one machine holds at once
+DEFAULT_MAX_RENEWALS = 3  # expiry renewals by re-bind before launch
 
 RawMessage = Union[str, bytes, bytearray, Mapping[str, Any]]
 
@@ -260,6 +287,7 @@ class CallerBinding:
     launched: bool = False
     pending: Optional[str] = None
     done_reason: Optional[str] = None
+    peer: Optional[str] = None  # D26: who the bind was sent to
 
 
 @dataclass
@@ -277,6 +305,8 @@ class CalledBinding:
     coprotocol_state: str = "null"  # RFC 0478: "Invoke happens when state is null (at launch)"
     expires_time: Optional[_dt.datetime] = None
     done_reason: Optional[str] = None
+    peer: Optional[str] = None  # D26: who sent the bind
+    renewals: int = 0  # D27: expiry renewals by re-bind so far
 
     @property
     def piuri(self) -> str:
@@ -298,12 +328,78 @@ class _Endpoint:
     """What caller and called share: shape, ids, clock, replies to bad messages."""
 
     def __init__(
-        self, shape: str, new_id: Optional[Callable[[], str]], clock: Optional[Callable[[], float]]
+        self,
+        shape: str,
+        new_id: Optional[Callable[[], str]],
+        clock: Optional[Callable[[], float]],
+        max_bindings: int = DEFAULT_MAX_BINDINGS,
     ) -> None:
         self.shape = _check_shape(shape)
         self._new_id_fn = new_id or _default_id
         self._clock = clock or time.time
+        if isinstance(max_bindings, bool) or not isinstance(max_bindings, int) or max_bindings < 1:
+            raise UsageError("max_bindings must be a positive int")
+        self.max_bindings = max_bindings
         self._sent: Dict[str, str] = {}  # id of a message we sent -> binding id
+        self._sent_by: Dict[str, List[str]] = {}  # binding id -> ids in _sent, oldest first
+
+    def _remember(self, message_id: str, binding_id: str) -> None:
+        """Note a sent message's id, keeping the last MAX_SENT_PER_BINDING per binding (D27)."""
+        self._sent[message_id] = binding_id
+        ids = self._sent_by.setdefault(binding_id, [])
+        ids.append(message_id)
+        if len(ids) > MAX_SENT_PER_BINDING:
+            self._sent.pop(ids.pop(0), None)
+
+    def forget(self, binding_id: str) -> None:
+        """Drop a binding (in any state) and the ids of the messages sent for it (D27).
+
+        A later message about it is answered ``e.m.req.unknown-binding``.
+
+        Raises:
+            UsageError: unknown binding id.
+        """
+        self._get(binding_id)
+        del self._bindings[binding_id]  # type: ignore[attr-defined]
+        for message_id in self._sent_by.pop(binding_id, ()):
+            if self._sent.get(message_id) == binding_id:
+                del self._sent[message_id]
+
+    def prune(self) -> Tuple[str, ...]:
+        """Forget every binding that is ``done``, after expiring unused ones (D21, D27).
+
+        Bindings that expire during the prune are forgotten without a
+        :class:`Done` event; call ``poll()`` first to see those.
+
+        Returns:
+            The ids of the forgotten bindings.
+        """
+        bindings = self._bindings  # type: ignore[attr-defined]
+        for binding in bindings.values():
+            self._check_expiry(binding)  # type: ignore[attr-defined]
+        gone = tuple(b.binding_id for b in bindings.values() if b.state == DONE)
+        for binding_id in gone:
+            self.forget(binding_id)
+        return gone
+
+    def _has_room(self) -> bool:
+        """Room for one more binding, pruning finished ones if full (D27)."""
+        if len(self._bindings) >= self.max_bindings:  # type: ignore[attr-defined]
+            self.prune()
+        return len(self._bindings) < self.max_bindings  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _check_peer(peer: Any) -> Optional[str]:
+        if peer is not None and (not isinstance(peer, str) or not peer):
+            raise UsageError("peer must be None or a non-empty string naming the authenticated sender")
+        return peer
+
+    @staticmethod
+    def _owned(binding: Any, peer: Optional[str], ref: Optional[str]) -> Any:
+        """The binding if it exists for this peer, else unknown-binding (D26)."""
+        if binding is None or binding.peer != peer:
+            raise CoprotocolStateError("e.m.req.unknown-binding", (ref,))
+        return binding
 
     def _get(self, binding_id: str) -> Any:
         """The live binding record (a ``CallerBinding`` or ``CalledBinding``)."""
@@ -327,14 +423,17 @@ class _Endpoint:
         report = ProblemReport.for_code(self._new_id(), about_thid or about_id, code, args, ack=(about_id,))
         return report.to_message(self.shape)
 
-    def handle(self, message: Message) -> Step:  # pragma: no cover - overridden
+    def handle(self, message: Message, *, peer: Optional[str] = None) -> Step:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def receive(self, message: RawMessage) -> Step:
+    def receive(self, message: RawMessage, *, peer: Optional[str] = None) -> Step:
         """Take one received plaintext message; never raises for what the peer sent.
 
         Args:
             message: JSON text (str or UTF-8 bytes) or a parsed JSON object.
+            peer: the authenticated sender as the host knows it (D26); a
+                message about a binding recorded for another peer is refused
+                with ``e.m.req.unknown-binding``. None: no check.
 
         Returns:
             The :class:`Step`. A rejected message yields a :class:`Rejected`
@@ -342,10 +441,12 @@ class _Endpoint:
             itself a problem report), a ``problem-report`` to send.
 
         Raises:
-            UsageError: ``message`` is not str, bytes or a mapping.
+            UsageError: ``message`` is not str, bytes or a mapping, or
+                ``peer`` is not None or a non-empty string.
         """
         if not isinstance(message, (str, bytes, bytearray, Mapping)):
             raise UsageError("a received message is JSON text or a parsed JSON object")
+        self._check_peer(peer)
         try:
             parsed = parse_message(message, self.shape)
         except UnsupportedVersion as exc:
@@ -354,7 +455,7 @@ class _Endpoint:
         except MalformedMessage as exc:
             return self._reject_raw(message, "e.m.msg.malformed", (exc.field or "message", exc.reason), str(exc))
         try:
-            return self.handle(parsed)
+            return self.handle(parsed, peer=peer)
         except CoprotocolStateError as exc:
             reply: Tuple[Dict[str, Any], ...] = ()
             if not isinstance(parsed, ProblemReport):
@@ -392,16 +493,28 @@ class _Endpoint:
 class Caller(_Endpoint):
     """The ``caller`` role: "the entity giving input and getting output" (RFC 0482 §Roles).
 
+    Security: RFC 0482 messages do not say who sent them. Use one instance
+    per authenticated connection, or pass ``peer`` to :meth:`bind` and to
+    every :meth:`receive` / :meth:`handle` so that only the peer a binding
+    was made with can drive it (D26).
+
     Args:
         shape: ``"v1"`` or ``"v2"``: the message shape sent and expected.
         new_id: returns a fresh message id (default ``uuid4``); must suit the shape.
         clock: returns the time in UTC epoch seconds (default ``time.time``).
+        max_bindings: the most bindings held at once (D27); :meth:`bind`
+            beyond it prunes finished ones, then raises ``UsageError``.
     """
 
     def __init__(
-        self, *, shape: str = "v2", new_id: Optional[Callable[[], str]] = None, clock: Optional[Callable[[], float]] = None
+        self,
+        *,
+        shape: str = "v2",
+        new_id: Optional[Callable[[], str]] = None,
+        clock: Optional[Callable[[], float]] = None,
+        max_bindings: int = DEFAULT_MAX_BINDINGS,
     ) -> None:
-        super().__init__(shape, new_id, clock)
+        super().__init__(shape, new_id, clock, max_bindings)
         self._bindings: Dict[str, CallerBinding] = {}
 
     # -- host calls
@@ -427,6 +540,7 @@ class Caller(_Endpoint):
         piuri_pat: Optional[str] = None,
         prefer: Optional[Sequence[Prefer]] = None,
         pthid: Optional[str] = None,
+        peer: Optional[str] = None,
     ) -> Step:
         """Ask for a new binding: ``null -> detached`` (awaiting ``attach``).
 
@@ -440,14 +554,18 @@ class Caller(_Endpoint):
                 omitted as it creates tight coupling").
             prefer: optional sort order for the called side's candidates.
             pthid: optional thread of the calling protocol.
+            peer: the peer the bind goes to (D26): only messages received
+                with this same ``peer`` may then act on the binding.
 
         Returns:
             The ``bind`` to send and :class:`BindSent`; its id is the binding id.
 
         Raises:
             UsageError: the interface is for another goal or lacks the
-                recipient's role, or a field is invalid.
+                recipient's role, a field is invalid, or ``max_bindings``
+                bindings that are not done are held (D27).
         """
+        self._check_peer(peer)
         if not isinstance(interface, Interface):
             raise UsageError("interface must be an Interface")
         if interface.goal != goal_code:
@@ -465,10 +583,12 @@ class Caller(_Endpoint):
         if role is None:
             raise UsageError(f"the interface declares no role {role_name!r} for the bind's recipient")
         message = bind.to_message(self.shape)
-        binding = CallerBinding(bind.id, goal_code, bind.cast or (), interface, role, piuri_pat)
+        if not self._has_room():
+            raise UsageError(f"already {len(self._bindings)} bindings (max_bindings); forget() some first")
+        binding = CallerBinding(bind.id, goal_code, bind.cast or (), interface, role, piuri_pat, peer=peer)
         binding.state, binding.pending = DETACHED, bind.id  # RFC 0482: null -> detached
         self._bindings[bind.id] = binding
-        self._sent[bind.id] = bind.id
+        self._remember(bind.id, bind.id)
         return Step((message,), (BindSent(bind.id, False),))
 
     def _check_expiry(self, binding: CallerBinding) -> Optional[Done]:
@@ -505,7 +625,7 @@ class Caller(_Endpoint):
         message = Input(id=self._new_id(), pthid=binding_id, interaction_point=interaction_point, data=dict(data))
         out = message.to_message(self.shape)
         binding.launched = True
-        self._sent[message.id] = binding_id
+        self._remember(message.id, binding_id)
         return Step((out,), ())
 
     def detach(self, binding_id: str) -> Step:
@@ -520,7 +640,7 @@ class Caller(_Endpoint):
         message = Detach(id=self._new_id(), pthid=binding_id)
         out = message.to_message(self.shape)
         binding.state = DETACHED
-        self._sent[message.id] = binding_id
+        self._remember(message.id, binding_id)
         return Step((out,), ())
 
     def rebind(
@@ -556,7 +676,7 @@ class Caller(_Endpoint):
         )
         out = bind.to_message(self.shape)
         binding.pending = bind.id
-        self._sent[bind.id] = binding_id
+        self._remember(bind.id, binding_id)
         return Step((out,), (BindSent(binding_id, True),))
 
     def poll(self) -> Step:
@@ -566,8 +686,12 @@ class Caller(_Endpoint):
 
     # -- received messages
 
-    def handle(self, message: Message) -> Step:
+    def handle(self, message: Message, *, peer: Optional[str] = None) -> Step:
         """Apply a parsed received message.
+
+        Args:
+            message: a parsed message (:func:`parse_message`).
+            peer: the authenticated sender, as for :meth:`receive` (D26).
 
         Returns:
             The :class:`Step` (the caller never has to answer, so normally no
@@ -579,31 +703,28 @@ class Caller(_Endpoint):
                 role never receives.
             UsageError: not a parsed message.
         """
+        self._check_peer(peer)
         if isinstance(message, Attach):
-            return self._on_attach(message)
+            return self._on_attach(message, peer)
         if isinstance(message, Output):
-            return self._on_output(message)
+            return self._on_output(message, peer)
         if isinstance(message, ProblemReport):
-            return self._on_problem(message)
+            return self._on_problem(message, peer)
         if isinstance(message, (Bind, Input, Detach)):
             raise CoprotocolStateError("e.m.req.invalid-state", (message.name, "caller role"))
         raise UsageError("handle() takes a parsed coprotocol message")
 
-    def _binding_for(self, pthid: str) -> CallerBinding:
-        binding = self._bindings.get(pthid)
-        if binding is None:
-            raise CoprotocolStateError("e.m.req.unknown-binding", (pthid,))
-        return binding
+    def _binding_for(self, pthid: str, peer: Optional[str]) -> CallerBinding:
+        return self._owned(self._bindings.get(pthid), peer, pthid)  # type: ignore[no-any-return]
 
-    def _on_attach(self, attach: Attach) -> Step:
+    def _on_attach(self, attach: Attach, peer: Optional[str]) -> Step:
         binding = self._bindings.get(attach.pthid)
         if binding is None and attach.pthid in self._sent:
             # D22: an attach may name the re-bind it answers instead of the binding.
-            candidate = self._bindings[self._sent[attach.pthid]]
-            if candidate.pending == attach.pthid:
+            candidate = self._bindings.get(self._sent[attach.pthid])
+            if candidate is not None and candidate.pending == attach.pthid:
                 binding = candidate
-        if binding is None:
-            raise CoprotocolStateError("e.m.req.unknown-binding", (attach.pthid,))
+        binding = self._owned(binding, peer, attach.pthid)
         if binding.state != DETACHED or binding.pending is None:
             raise CoprotocolStateError("e.m.req.invalid-state", ("attach", binding.state))
         reattached = binding.piuri is not None
@@ -616,8 +737,8 @@ class Caller(_Endpoint):
             binding.expires_time = attach.expires_time
         return Step((), (Attached(binding.binding_id, attach.piuri, attach.expires_time, reattached),))
 
-    def _on_output(self, output: Output) -> Step:
-        binding = self._binding_for(output.pthid)
+    def _on_output(self, output: Output, peer: Optional[str]) -> Step:
+        binding = self._binding_for(output.pthid, peer)
         if binding.state != ATTACHED:
             raise CoprotocolStateError("e.m.req.invalid-state", ("output", binding.state))
         point = binding.role.point("give", output.interaction_point)
@@ -632,11 +753,9 @@ class Caller(_Endpoint):
             events.append(Done(binding.binding_id, COMPLETED))
         return Step((), tuple(events))
 
-    def _on_problem(self, report: ProblemReport) -> Step:
+    def _on_problem(self, report: ProblemReport, peer: Optional[str]) -> Step:
         binding_id = report.pthid if report.pthid in self._bindings else self._sent.get(report.pthid)
-        if binding_id is None:
-            raise CoprotocolStateError("e.m.req.unknown-binding", (report.pthid,))
-        binding = self._bindings[binding_id]
+        binding = self._owned(self._bindings.get(binding_id or ""), peer, report.pthid)
         events: List[Event] = [ProblemReceived(binding_id, report)]
         if binding.state == DONE or report.sorter == "w":
             return Step((), tuple(events))
@@ -656,6 +775,12 @@ class Caller(_Endpoint):
 class Called(_Endpoint):
     """The ``called`` role: "the entity getting input and giving output" (RFC 0482 §Roles).
 
+    Security: RFC 0482 messages do not say who sent them, so any peer that
+    learns a binding id could drive the binding. Use one instance per
+    authenticated connection, or pass ``peer`` to every :meth:`receive` /
+    :meth:`handle`: the peer that sent the ``bind`` is recorded and messages
+    about the binding from anyone else are refused (D26).
+
     Args:
         registry: the implementations it can bind.
         shape: ``"v1"`` or ``"v2"``.
@@ -664,6 +789,11 @@ class Called(_Endpoint):
         hold_seconds: if set, each ``attach`` of a not yet launched binding
             carries an expiry this far ahead (v2: whole seconds, v1:
             milliseconds, rounded down).
+        max_bindings: the most bindings held at once (D27); a new ``bind``
+            beyond it prunes finished ones, then is refused with
+            ``e.p.req.too-many-bindings``.
+        max_renewals: how many re-binds of a binding not yet launched may
+            push its expiry further (D27); later ones keep the last deadline.
     """
 
     def __init__(
@@ -674,8 +804,13 @@ class Called(_Endpoint):
         new_id: Optional[Callable[[], str]] = None,
         clock: Optional[Callable[[], float]] = None,
         hold_seconds: Optional[float] = None,
+        max_bindings: int = DEFAULT_MAX_BINDINGS,
+        max_renewals: int = DEFAULT_MAX_RENEWALS,
     ) -> None:
-        super().__init__(shape, new_id, clock)
+        super().__init__(shape, new_id, clock, max_bindings)
+        if isinstance(max_renewals, bool) or not isinstance(max_renewals, int) or max_renewals < 0:
+            raise UsageError("max_renewals must be an int >= 0")
+        self.max_renewals = max_renewals
         if not isinstance(registry, Registry):
             raise UsageError("registry must be a Registry")
         if hold_seconds is not None and (
@@ -743,7 +878,7 @@ class Called(_Endpoint):
         if binding.caller_attached:
             message = Output(id=self._new_id(), pthid=binding_id, interaction_point=interaction_point, data=dict(data))
             messages = (message.to_message(self.shape),)
-            self._sent[message.id] = binding_id
+            self._remember(message.id, binding_id)
         else:
             events.append(OutputDiscarded(binding_id, interaction_point, dict(data)))
         if point.final:
@@ -798,8 +933,13 @@ class Called(_Endpoint):
 
     # -- received messages
 
-    def handle(self, message: Message) -> Step:
+    def handle(self, message: Message, *, peer: Optional[str] = None) -> Step:
         """Apply a parsed received message.
+
+        Args:
+            message: a parsed message (:func:`parse_message`).
+            peer: the authenticated sender, as for :meth:`receive` (D26):
+                recorded on ``bind``, compared on every later message.
 
         Returns:
             The :class:`Step`: an ``attach`` for a matched bind, a
@@ -813,21 +953,27 @@ class Called(_Endpoint):
                 point, or with data not matching its declaration.
             UsageError: not a parsed message.
         """
+        self._check_peer(peer)
         if isinstance(message, Bind):
-            return self._on_rebind(message) if message.is_rebind else self._on_bind(message)
+            return self._on_rebind(message, peer) if message.is_rebind else self._on_bind(message, peer)
         if isinstance(message, Input):
-            return self._on_input(message)
+            return self._on_input(message, peer)
         if isinstance(message, Detach):
-            return self._on_detach(message)
+            return self._on_detach(message, peer)
         if isinstance(message, ProblemReport):
-            return self._on_problem(message)
+            return self._on_problem(message, peer)
         if isinstance(message, (Attach, Output)):
             raise CoprotocolStateError("e.m.req.invalid-state", (message.name, "called role"))
         raise UsageError("handle() takes a parsed coprotocol message")
 
     def _attach(self, binding: CalledBinding, reattached: bool) -> Step:
         if not binding.launched:
-            binding.expires_time = self._deadline()
+            if not reattached:
+                binding.expires_time = self._deadline()
+            elif binding.renewals < self.max_renewals:
+                # D27: a re-bind renews the hold, but only max_renewals times.
+                binding.renewals += 1
+                binding.expires_time = self._deadline()
         attach = Attach(
             id=self._new_id(),
             pthid=binding.binding_id,
@@ -836,19 +982,23 @@ class Called(_Endpoint):
         )
         out = attach.to_message(self.shape)
         binding.state, binding.caller_attached = ATTACHED, True
-        self._sent[attach.id] = binding.binding_id
+        self._remember(attach.id, binding.binding_id)
         return Step((out,), (Attached(binding.binding_id, binding.piuri, attach.expires_time, reattached),))
 
-    def _on_bind(self, bind: Bind) -> Step:
+    def _on_bind(self, bind: Bind, peer: Optional[str]) -> Step:
         # RFC 0482: "The @id of the bind message ... becomes a permanent
         # identifier for the coprotocol binding" -- so it must be new.
         if bind.id in self._bindings:
             raise CoprotocolStateError("e.m.req.duplicate-binding", (bind.id,))
+        if not self._has_room():
+            code = "e.p.req.too-many-bindings"
+            report = self._problem(bind.id, None, code, (self.max_bindings,))
+            return Step((report,), (Rejected(bind.id, code, f"already {len(self._bindings)} bindings"),))
         candidate = self.registry.select(bind)
         if candidate is None:
             report = self._problem(bind.id, None, "e.p.req.no-match", (bind.goal_code,))
             return Step((report,), (NoMatch(bind.id, bind.goal_code),))
-        binding = CalledBinding(bind.id, candidate, bind.goal_code or "", bind.cast or (), bind.pthid)
+        binding = CalledBinding(bind.id, candidate, bind.goal_code or "", bind.cast or (), bind.pthid, peer=peer)
         # RFC 0482: "The coprotocol is NOT launched, but it is awaiting launch."
         step = self._attach(binding, reattached=False)
         self._bindings[bind.id] = binding
@@ -864,10 +1014,8 @@ class Called(_Endpoint):
         )
         return Step((report,), (done,) if done is not None else ())
 
-    def _on_rebind(self, bind: Bind) -> Step:
-        binding = self._bindings.get(bind.co_binding_id or "")
-        if binding is None:
-            raise CoprotocolStateError("e.m.req.unknown-binding", (bind.co_binding_id,))
+    def _on_rebind(self, bind: Bind, peer: Optional[str]) -> Step:
+        binding = self._owned(self._bindings.get(bind.co_binding_id or ""), peer, bind.co_binding_id)
         expired = self._expired_reply(binding, bind)
         if expired is not None:
             return expired
@@ -887,14 +1035,11 @@ class Called(_Endpoint):
             return Step((report,), (Rejected(bind.id, "e.m.req.binding-mismatch", f"re-bind checks {mismatch}"),))
         return self._attach(binding, reattached=True)
 
-    def _binding_for(self, pthid: str) -> CalledBinding:
-        binding = self._bindings.get(pthid)
-        if binding is None:
-            raise CoprotocolStateError("e.m.req.unknown-binding", (pthid,))
-        return binding
+    def _binding_for(self, pthid: str, peer: Optional[str]) -> CalledBinding:
+        return self._owned(self._bindings.get(pthid), peer, pthid)  # type: ignore[no-any-return]
 
-    def _on_input(self, message: Input) -> Step:
-        binding = self._binding_for(message.pthid)
+    def _on_input(self, message: Input, peer: Optional[str]) -> Step:
+        binding = self._binding_for(message.pthid, peer)
         expired = self._expired_reply(binding, message)
         if expired is not None:
             return expired
@@ -914,8 +1059,8 @@ class Called(_Endpoint):
         binding.launched = True
         return Step((), (InputReceived(binding.binding_id, message.interaction_point, message.data),))
 
-    def _on_detach(self, message: Detach) -> Step:
-        binding = self._binding_for(message.pthid)
+    def _on_detach(self, message: Detach, peer: Optional[str]) -> Step:
+        binding = self._binding_for(message.pthid, peer)
         expired = self._expired_reply(binding, message)
         if expired is not None:
             return expired
@@ -927,11 +1072,9 @@ class Called(_Endpoint):
         binding.caller_attached = False
         return Step((), (Detached(binding.binding_id),))
 
-    def _on_problem(self, report: ProblemReport) -> Step:
+    def _on_problem(self, report: ProblemReport, peer: Optional[str]) -> Step:
         binding_id = report.pthid if report.pthid in self._bindings else self._sent.get(report.pthid)
-        if binding_id is None:
-            raise CoprotocolStateError("e.m.req.unknown-binding", (report.pthid,))
-        binding = self._bindings[binding_id]
+        binding = self._owned(self._bindings.get(binding_id or ""), peer, report.pthid)
         events: List[Event] = [ProblemReceived(binding_id, report)]
         if binding.state == ATTACHED and report.sorter != "w" and report.scope == "p":
             # DIDComm v2 scope "p": "The protocol within which the error occurs
