@@ -244,6 +244,7 @@ def encrypt(
     iv: bytes,
     sender: Optional[JWK] = None,
     unprotected: Optional[Mapping[str, Any]] = None,
+    aad: Optional[bytes] = None,
     backend: Optional[crypto.Backend] = None,
 ) -> Dict[str, Any]:
     """Build a General JSON Serialization JWE with ECDH key management.
@@ -263,6 +264,9 @@ def encrypt(
         iv: the JWE Initialization Vector (``enc``'s IV length).
         sender: the sender's static private key (ECDH-1PU only).
         unprotected: an optional JWE Shared Unprotected Header.
+        aad: an optional JWE AAD (any length), carried in the ``aad`` member
+            and authenticated as ``protected || '.' || BASE64URL(aad)``
+            (§5.1 step 14). None omits it.
         backend: crypto backend (default: the active one).
     Returns:
         the JWE as a JSON object (dict).
@@ -300,15 +304,18 @@ def encrypt(
             return _rfc7518.ecdh_shared_secret(ephemeral, recipient, backend=backend)
         return _ecdh_1pu.shared_secret_sender(ephemeral, sender, recipient, backend=backend)  # type: ignore[arg-type]
 
+    if aad is not None and not isinstance(aad, (bytes, bytearray)):
+        raise UsageError("aad must be bytes or None")
+    aad_b64 = None if aad is None else b64url_encode(bytes(aad))
     protected_b64 = b64url_encode(_json.dumps_bytes(dict(protected)))
-    aad = additional_authenticated_data(protected_b64)
+    full_aad = additional_authenticated_data(protected_b64, aad_b64)
     entries: List[Dict[str, Any]] = []
     if km.direct:
         if cek is not None:
             raise UsageError("Direct Key Agreement derives the CEK; pass cek=None")
         key, header = recipients[0]
         cek = _derive(km, ce, shared_secret(key), apu, apv, None)
-        ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), aad, backend=backend)
+        ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), full_aad, backend=backend)
         entry: Dict[str, Any] = {"encrypted_key": ""}
         if header:
             entry["header"] = dict(header)
@@ -317,7 +324,7 @@ def encrypt(
         if cek is None or len(cek) != ce.key_len:
             raise UsageError(f"{ce.name} needs a {ce.key_len}-byte CEK")
         be = backend or crypto.backend(crypto.BACKEND)
-        ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), aad, backend=be)
+        ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), full_aad, backend=be)
         for key, header in recipients:
             kek = _derive(km, ce, shared_secret(key), apu, apv, tag)
             entry = {"encrypted_key": b64url_encode(be.aes_key_wrap(kek, cek))}
@@ -327,9 +334,10 @@ def encrypt(
     out: Dict[str, Any] = {"protected": protected_b64}
     if unprotected:
         out["unprotected"] = dict(unprotected)
-    out.update(
-        {"recipients": entries, "iv": b64url_encode(iv), "ciphertext": b64url_encode(ciphertext), "tag": b64url_encode(tag)}
-    )
+    out["recipients"] = entries
+    if aad_b64 is not None:
+        out["aad"] = aad_b64
+    out.update({"iv": b64url_encode(iv), "ciphertext": b64url_encode(ciphertext), "tag": b64url_encode(tag)})
     return out
 
 

@@ -522,6 +522,29 @@ def test_member_names_must_be_strings(backend) -> None:
     assert jwe.decrypt(out, keys, backend=backend).plaintext == b"m"
 
 
+@pytest.mark.parametrize("case", _cases(JWE, "valid", where=lambda c: "JweAad" in c["flags"]))
+def test_jwe_aad_vectors_are_reproduced_and_the_aad_is_authenticated(case: dict, backend) -> None:
+    # A positive JWE with an "aad" member (RFC 7516 §5.1 step 14); decryption
+    # for every recipient is test_jwe_vectors_decrypt_for_every_recipient.
+    spec = case["encrypt"]
+    keys = _recipient_keys(case)
+    out = _rfc7516.encrypt(
+        _h(case["plaintext"]),
+        spec["protected_header"],
+        [(keys[r["header"]["kid"]].public(), {"kid": r["header"]["kid"]}) for r in case["jwe"]["recipients"]],
+        ephemeral=JWK.from_dict(spec["ephemeral_private_jwk"]),
+        cek=_h(spec["cek"]),
+        iv=_h(spec["iv"]),
+        sender=JWK.from_dict(spec["sender_private_jwk"]) if "sender_private_jwk" in spec else None,
+        aad=b64url_decode(spec["aad_b64"]),
+        backend=backend,
+    )
+    assert out == case["jwe"] and out["aad"] == spec["aad_b64"]
+    other = dict(case["jwe"], aad=b64url_encode(b64url_decode(spec["aad_b64"]) + b"!"))
+    with pytest.raises(errors.DecryptionError):
+        _decrypt(dict(case, jwe=other), backend)
+
+
 def test_aad_member_enters_the_additional_authenticated_data() -> None:
     # RFC 7516 §5.1 step 14: AAD = ASCII(protected || '.' || BASE64URL(aad)).
     assert _rfc7516.additional_authenticated_data("abc") == b"abc"
