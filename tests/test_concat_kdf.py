@@ -67,7 +67,17 @@ def test_ecdh_es_derive_key_uses_enc_for_direct_and_alg_for_key_wrapping() -> No
     wrapped = _rfc7518.ecdh_es_derive_key(
         z, alg="ECDH-ES+A128KW", enc="A128GCM", keydatalen=128, direct=False, apu=b"Alice", apv=b"Bob"
     )
-    expected = _rfc7518.concat_kdf(z, 128, _rfc7518.other_info("ECDH-ES+A128KW", b"Alice", b"Bob", 128))
+    # OtherInfo written out by hand (RFC 7518 §4.6.2, each datum 32-bit
+    # big-endian length-prefixed, SuppPubInfo = keydatalen in bits):
+    other_info = bytes.fromhex(
+        "0000000e" + b"ECDH-ES+A128KW".hex()  # AlgorithmID = alg (key wrapping)
+        + "00000005" + b"Alice".hex()  # PartyUInfo = apu
+        + "00000003" + b"Bob".hex()  # PartyVInfo = apv
+        + "00000080"  # SuppPubInfo = 128
+    )
+    assert _rfc7518.other_info("ECDH-ES+A128KW", b"Alice", b"Bob", 128) == other_info
+    # One round of SP 800-56A §5.8.1 with SHA-256: counter 1 || Z || OtherInfo, first 128 bits.
+    expected = hashlib.sha256(b"\x00\x00\x00\x01" + z + other_info).digest()[:16]
     assert wrapped == expected != direct
 
 
@@ -213,6 +223,10 @@ def test_ecdh_needs_a_private_key() -> None:
 def test_concat_kdf_is_sha256_counter_mode() -> None:
     # One independent restatement of SP 800-56A §5.8.1 for random-looking inputs.
     z = hashlib.sha256(b"z").digest()
-    fixed = _rfc7518.other_info("ECDH-ES+A256KW", b"u", b"v", 256)
+    fixed = bytes.fromhex("0000000e" + b"ECDH-ES+A256KW".hex() + "00000001" + b"u".hex() + "00000001" + b"v".hex() + "00000100")
+    assert _rfc7518.other_info("ECDH-ES+A256KW", b"u", b"v", 256) == fixed
     expected = hashlib.sha256((1).to_bytes(4, "big") + z + fixed).digest()
     assert _rfc7518.concat_kdf(z, 256, fixed) == expected
+    # 512 bits take two rounds: counters 1 and 2.
+    two = hashlib.sha256((1).to_bytes(4, "big") + z + fixed).digest() + hashlib.sha256((2).to_bytes(4, "big") + z + fixed).digest()
+    assert _rfc7518.concat_kdf(z, 512, fixed) == two
