@@ -168,6 +168,8 @@ def test_jwe_vectors_rejected(case: dict, backend) -> None:
         _decrypt(case, backend)
     if "expected_message" in case:
         assert excinfo.value.reason == case["expected_message"]
+    if "field" in case:
+        assert excinfo.value.field == case["field"]
     if case["error"] == "DecryptionError":
         assert str(excinfo.value) == "decryption failed"
 
