@@ -5,8 +5,9 @@ curve (X25519, P-256, P-384, P-521) x each ``enc`` (A256CBC-HS512, A256GCM,
 XC20P); authcrypt on each curve; protect_sender; sign-then-encrypt
 (authcrypt and anoncrypt); one JWE for two recipients; forward chains of
 1, 2 and 3 mediators (carol, dave, erin's services); a ``from_prior``
-rotation (charlie-old -> charlie) and a relationship ending (no ``sub``,
-no ``from``). Every draw of :func:`refdidcomm.v2.pack_encrypted` is recorded
+rotation (charlie-old -> charlie, authcrypted by the new DID: "The message
+MUST be encrypted, MUST use the new DID") and a relationship ending (no
+``sub``, no ``from``, anoncrypt). Every draw of :func:`refdidcomm.v2.pack_encrypted` is recorded
 in ``rng_draws``; signing is deterministic. The expected metadata is written
 from the pack arguments, not read back from unpack.
 
@@ -26,7 +27,7 @@ import json
 import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
-from .. import jwk, jws, v2
+from .. import jwe, jwk, jws, v2
 from ..encoding import b64url_decode, b64url_encode
 from ._format import make_header
 from ._generate_common import Cases, Context, Recorder, compact_json, flip_b64u
@@ -242,20 +243,27 @@ def generate_v2(ctx: Context) -> Dict[str, Dict[str, Any]]:
     msg = _message(rec, new, [B], nxt(), from_prior=rotation)
     add_valid("from_prior rotation charlie-old -> charlie, authcrypt X25519", ["FromPrior", "Authcrypt"], "encrypted", "charlie", msg,
               {"to": x_bob, "frm": P.kid("charlie", "E", "X25519"), "forward": False}, "bob", from_prior_kid=old_kid)
-    msg = _message(rec, new, [B], nxt(), from_prior=rotation)
-    add_valid("from_prior rotation on a plaintext message", ["FromPrior", "Plaintext"], "plaintext", "charlie", msg, {}, "bob",
-              from_prior_kid=old_kid)
     ending = v2.create_from_prior(old, None, iat=1700000100, secrets=P.secrets("charlie-old"), resolver=resolver, backend=be)
     msg = _message(rec, None, [B], nxt(), from_prior=ending)
     add_valid("from_prior ending the relationship (no sub, no from), anoncrypt X25519", ["FromPrior", "Ending", "Anoncrypt"], "encrypted",
               "charlie", msg, {"to": x_bob, "forward": False}, "bob", anon_enc="A256CBC-HS512", from_prior_kid=old_kid)
+    # The rotation negatives are authcrypted (the spec: the message "MUST be encrypted, MUST use the new DID")
+    # with jwe.encrypt directly, since pack_encrypted refuses to send them.
+    bob_x = jwk.JWK.from_dict(next(k["public_jwk"] for k in P.by_name["bob"]["keys"] if k["kid"] == x_bob))
+
+    def authcrypt_raw(message: Dict[str, Any], sender: str) -> str:
+        sender_key = P.secrets(sender)[P.kid(sender, "E", "X25519")]
+        token = jwe.encrypt(compact_json(message).encode("utf-8"), [bob_x], alg="ECDH-1PU+A256KW", enc="A256CBC-HS512",
+                            sender=sender_key, rng=rec, backend=be)
+        return compact_json(token)
+
     h, pl, sg = rotation.split(".")
     bad = _message(rec, new, [B], nxt(), from_prior=".".join((h, pl, flip_b64u(sg, 0))))
-    add_invalid("from_prior with one signature byte flipped", ["BadFromPriorSignature"],
-                {"packed": compact_json(bad), "unpack_as": "bob"}, "InvalidSignature")
+    add_invalid("from_prior with one signature byte flipped (authcrypt from charlie)", ["BadFromPriorSignature"],
+                {"packed": authcrypt_raw(bad, "charlie"), "unpack_as": "bob"}, "InvalidSignature")
     stolen = _message(rec, A, [B], nxt(), from_prior=rotation)
-    add_invalid("from_prior whose sub (charlie) is not the message's from (alice)", ["FromPriorSubMismatch"],
-                {"packed": compact_json(stolen), "unpack_as": "bob", "field": "from_prior"}, "MalformedMessage")
+    add_invalid("from_prior whose sub (charlie) is not the message's from (alice), authcrypt from alice", ["FromPriorSubMismatch"],
+                {"packed": authcrypt_raw(stolen, "alice"), "unpack_as": "bob", "field": "from_prior"}, "MalformedMessage")
 
     header = make_header(
         name="didcomm_v2_generated", schema="didcomm_v2_generated", identities="identities.json",
