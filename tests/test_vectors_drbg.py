@@ -7,7 +7,12 @@ Known answers: NIST CAVP ``drbgvectors_no_reseed/HMAC_DRBG.rsp``, section
 bits and discard them, generate 1024 bits = ``ReturnedBits``. Values read in
 the transcription of that file in patrickfav/dice
 (``src/test/java/at/favre/tools/dice/rnd/HmacDrbgSha256NistTestVectors.java``,
-"no personalization" cases 0 and 1, "with personalization" case 0).
+"no personalization" cases 0 and 1, "with personalization" case 0). The
+same COUNT = 0 values, with the internal state (V, Key) after instantiate and
+after each generate as CAVP's intermediate-value listing prints them, appear
+in several other independent test files found with the search tool; the
+state is checked too. CAVP: https://csrc.nist.gov/projects/cryptographic-algorithm-validation-program/random-number-generators
+(drbgtestvectors.zip, drbgvectors_no_reseed/HMAC_DRBG.rsp).
 """
 
 from __future__ import annotations
@@ -53,6 +58,24 @@ def test_cavp_no_reseed(entropy: str, nonce: str, pers: str, expected: str) -> N
     first = drbg.generate(128)
     assert first.hex() != expected
     assert drbg.generate(128).hex() == expected
+
+
+def test_cavp_intermediate_state() -> None:
+    # COUNT = 0: (V, Key) after INSTANTIATE, GENERATE (FIRST CALL), GENERATE (SECOND CALL).
+    entropy, nonce, _, _ = CAVP[0]
+    drbg = HmacDrbg(bytes.fromhex(entropy), bytes.fromhex(nonce))
+    states = [(drbg._v.hex(), drbg._key.hex())]
+    for _ in range(2):
+        drbg.generate(128)
+        states.append((drbg._v.hex(), drbg._key.hex()))
+    assert states == [
+        ("e75855f93b971ac468d200992e211960202d53cf08852ef86772d6490bfb53f9",
+         "302a4aba78412ab36940f4be7b940a0c728542b8b81d95b801a57b3797f9dd6e"),
+        ("bfbdcf455d5c82acafc59f339ce57126ff70b67aef910fa25db7617818faeafe",
+         "911bf7cbda4387a172a1a3daf6c9fa8e17c4bfef69cc7eff1341e7eef88d2811"),
+        ("6b94e773e3469353a1ca8face76b238c5919d62a150a7dfc589ffa11c30b5b94",
+         "6dd2cd5b1edba4b620d195ce26ad6845b063211d11e591432de37a3ad793f66c"),
+    ]
 
 
 def test_one_bit_of_entropy_changes_the_output() -> None:
