@@ -23,7 +23,7 @@ SUPPORTED = [
     "jose_jwk", "jose_jws", "jose_jwe", "didcomm_v1_envelopes", "didcomm_v1_forward", "oob_invitations",
     "jose_concat_kdf", "ec_points", "ecdsa_rfc6979", "didcomm_appendix_c",
     "didcomm_v2_spec_appendix_c", "didcomm_v2_sicpa_python", "didcomm_v2_sicpa_rust", "didcomm_v2_seeded", "did_key",
-    "codecs", "oob_encode", "oob_services",
+    "codecs", "oob_encode", "oob_services", "did_peer",
 ]
 
 

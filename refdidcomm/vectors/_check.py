@@ -853,6 +853,75 @@ def _oob_services(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend,
 
 
 # ---------------------------------------------------------------------------
+# did:peer (the project's did_peer.json)
+# ---------------------------------------------------------------------------
+
+
+_RELATIONSHIP_ATTRIBUTES = {
+    "authentication": "authentication", "assertionMethod": "assertion_method", "keyAgreement": "key_agreement",
+    "capabilityInvocation": "capability_invocation", "capabilityDelegation": "capability_delegation",
+}
+
+
+def _did_peer(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from ..did import _peer2, _peer4
+
+    op = case["op"]
+    legacy = case.get("legacy", False)
+    if op in ("peer2_invalid", "peer_invalid", "peer3_invalid", "peer4_invalid"):
+        for flavour in ((False, True) if op == "peer2_invalid" else (legacy,)):
+            _expect(case, lambda: did.resolve(case["did"], legacy=flavour, known=case.get("known", [])))
+            if type(_last_error(lambda: did.resolve(case["did"], legacy=flavour, known=case.get("known", [])))).__name__ != case["error"]:
+                raise _Fail(f"expected exactly {case['error']}")
+    elif op == "peer2_service_encode":
+        _eq("encoded", _peer2.encode_service(case["service"]), case["encoded"])
+        _eq("decoded", _peer2.decode_service(case["encoded"]), [case["service"]])
+    elif op == "peer2_service_decode":
+        _eq("services", _peer2.decode_service(case["encoded"]), case["services"])
+    elif op == "peer2_create":
+        _eq("did", did.create_peer2([tuple(k) for k in case["keys"]], case["services"]), case["did"])
+        resolved = did.resolve(case["did"])
+        _eq("keys", [did.key_of(vm).multikey for vm in resolved.verification_method], [k[1] for k in case["keys"]])
+    elif op in ("peer2_resolve", "peer0_resolve"):
+        _eq("document", did.resolve(case["did"], legacy=legacy).to_dict(), case["document"])
+    elif op == "peer2_resolve_summary":
+        resolved = did.resolve(case["did"], legacy=legacy)
+        for rel, attribute in _RELATIONSHIP_ATTRIBUTES.items():  # every relationship: absent ones must be empty
+            _eq(rel, [vm.id for vm in getattr(resolved, attribute)], [case["did"] + i for i in case["key_ids"].get(rel, [])])
+        _eq("service ids", [sv.id for sv in resolved.service], [case["did"] + i for i in case["service_ids"]])
+        _eq("service types", [sv.types[0] for sv in resolved.service], case["service_types"])
+        if "service_uris" in case:
+            _eq("service uris", [e.uri for e in did.normalize_services(resolved)], case["service_uris"])
+    elif op == "peer2_equivalent":
+        a, b = did.resolve(case["did"]), did.resolve(case["equivalent"])
+        _eq("services", [sv.raw for sv in a.service], [sv.raw for sv in b.service])
+        _eq("keys", [(vm.type, did.key_of(vm).multikey) for vm in a.verification_method],
+            [(vm.type, did.key_of(vm).multikey) for vm in b.verification_method])
+    elif op == "peer3":
+        _eq("did:peer:3", did.peer3_from_peer2(case["did_peer_2"]), case["did_peer_3"])
+    elif op == "peer3_resolve":
+        resolved, peer2 = did.resolve(case["did"], known=case["known"]), did.resolve(case["did_peer_2"])
+        _eq("alsoKnownAs", resolved.also_known_as, (case["did_peer_2"],))
+        _eq("keys", [did.key_of(vm).multikey for vm in resolved.methods()], [did.key_of(vm).multikey for vm in peer2.methods()])
+    elif op == "peer4":
+        long_form, short_form = did.create_peer4(case["input_document"])
+        _eq("forms", (long_form, short_form), (case["long_form"], case["short_form"]))
+        _eq("decoded", _peer4.decode_peer4(long_form), case["input_document"])
+        _eq("long document", did.resolve(long_form).to_dict(), case["resolved_long"])
+        _eq("short document", did.resolve(short_form, known=[long_form]).to_dict(), case["resolved_short"])
+    else:
+        raise _Fail(f"unknown op {op!r}")
+
+
+def _last_error(thunk: Callable[[], Any]) -> Optional[BaseException]:
+    try:
+        thunk()
+    except RefDIDCommError as exc:
+        return exc
+    return None
+
+
+# ---------------------------------------------------------------------------
 # Identities (generated did suite)
 # ---------------------------------------------------------------------------
 
@@ -1036,6 +1105,7 @@ _RUNNERS: Dict[str, Runner] = {
     "oob_services": _oob_services,
     "identities": _identities,
     "did_key": _did_key,
+    "did_peer": _did_peer,
     "didcomm_v2_generated": _v2_generated,
     **{name: _v2_published for name in _V2_PUBLISHED_KEY_SETS},
     "didcomm_v2_seeded": _v2_seeded,
