@@ -73,10 +73,15 @@ def test_signer_must_be_from_and_an_authentication_key() -> None:
 
 
 def test_signed_inside_authcrypt_must_match_sender() -> None:
+    """Signed by Charlie (from Charlie), authcrypted by Alice: the signer/sender check fires first, with its own error."""
     inner = v2.pack_signed(message(from_="did:example:charlie"), "did:example:charlie", secrets=CHARLIE, resolver=RES).packed
-    with pytest.raises(errors.MalformedMessage) as info:
+    with pytest.raises(errors.MalformedMessage, match="signed by 'did:example:charlie' but authcrypted by 'did:example:alice'") as info:
         v2.unpack(_authcrypt(inner.encode()), secrets=BOB, resolver=RES)
-    assert _field(info) == "from"
+    assert _field(info) == "skid"
+    # The same inner message authcrypted by Charlie himself is accepted.
+    charlie_x = CHARLIE["did:example:charlie#key-x25519-1"]
+    result = v2.unpack(_authcrypt(inner.encode(), sender=charlie_x), secrets=BOB, resolver=RES)
+    assert result.metadata.sign_from.startswith("did:example:charlie#") and result.metadata.encrypted_from == charlie_x.kid
 
 
 def test_recipient_must_be_in_to() -> None:
@@ -242,7 +247,7 @@ def test_random_mutations_raise_only_refdidcomm_errors() -> None:
             return o[:i] + rnd.choice("A_-x.") + o[i + 1:]
         return rnd.choice(values)
 
-    token = v2.sign_from_prior({"iss": "did:example:charlie", "sub": "did:example:alice"}, secrets=CHARLIE, resolver=RES)
+    token = v2.sign_from_prior({"iss": "did:example:charlie", "sub": "did:example:alice", "iat": 1}, secrets=CHARLIE, resolver=RES)
     plains = [message(from_prior=token, attachments=[{"id": "a", "data": {"links": ["x"], "hash": "h"}}]).to_dict(),
               json.loads(v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES).packed)]
     outers = [v2.pack_encrypted(message(), "did:example:bob", frm="did:example:alice", protect_sender=True,
@@ -292,3 +297,161 @@ def test_epk_off_the_curve_reaches_the_point_check(backend) -> None:
         _JWK.from_dict(header["epk"])
     with pytest.raises(errors.DecryptionError):
         v2.unpack(obj, secrets=BOB, resolver=RES, backend=backend)
+
+
+# -- limits before any cryptography (DoS) --------------------------------------------------------------
+
+
+@pytest.fixture
+def no_crypto(monkeypatch):
+    """Fail the test if unpack reaches JWE decryption or JWS verification."""
+    from refdidcomm.v2 import _routing, _unpack
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("cryptography was reached")
+
+    monkeypatch.setattr(_unpack.jwe, "decrypt", refuse)
+    monkeypatch.setattr(_unpack.jws, "verify", refuse)
+    monkeypatch.setattr(_routing.jwe, "decrypt", refuse)
+
+
+def _repeat_recipient(packed: str, n: int) -> dict:
+    obj = json.loads(packed)
+    obj["recipients"] = [obj["recipients"][0]] * n
+    return obj
+
+
+def test_repeated_recipient_kid_is_refused_before_crypto(no_crypto) -> None:
+    obj = _repeat_recipient(_anoncrypt(_plain()), 100)
+    for unwrap in (lambda p: v2.unpack(p, secrets=BOB, resolver=RES), lambda p: v2.unwrap_forward(p, secrets=BOB, resolver=RES),
+                   lambda p: v2.anoncrypt_decrypt(p, secrets=BOB)):
+        with pytest.raises(errors.MalformedMessage, match=r"repeats the kid of recipients\[0\]") as info:
+            unwrap(_json.dumps(obj))
+        assert _field(info) == "recipients[1].header.kid"
+    # The reviewer's 500 copies: the cap already refuses them.
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(_repeat_recipient(_anoncrypt(_plain()), 500), secrets=BOB, resolver=RES)
+    assert _field(info) == "recipients"
+
+
+def test_repeated_kid_in_an_authcrypt_is_refused() -> None:
+    obj = json.loads(_authcrypt(_plain()))
+    obj["recipients"].append(obj["recipients"][0])
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(obj, secrets=BOB, resolver=RES)
+    assert _field(info) == f"recipients[{len(obj['recipients']) - 1}].header.kid"
+
+
+def test_recipient_count_is_capped(no_crypto) -> None:
+    from refdidcomm.v2._unpack import MAX_JWE_RECIPIENTS
+
+    obj = json.loads(_anoncrypt(_plain()))
+    entry = obj["recipients"][0]
+    obj["recipients"] = [dict(entry, header={"kid": f"did:example:x#k{i}"}) for i in range(MAX_JWE_RECIPIENTS)] + [entry]
+    with pytest.raises(errors.MalformedMessage, match=f"at most {MAX_JWE_RECIPIENTS}") as info:
+        v2.unpack(obj, secrets=BOB, resolver=RES)
+    assert _field(info) == "recipients"
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unwrap_forward(obj, secrets=BOB, resolver=RES)
+    assert _field(info) == "recipients"
+
+
+def test_recipient_count_at_the_cap_is_considered(monkeypatch) -> None:
+    from refdidcomm.v2._unpack import MAX_JWE_RECIPIENTS
+
+    obj = json.loads(_anoncrypt(_plain()))
+    entry = obj["recipients"][0]
+    obj["recipients"] = [dict(entry, header={"kid": f"did:example:x#k{i}"}) for i in range(MAX_JWE_RECIPIENTS - 1)] + [entry]
+    # The cap passes; the JWE layer then sees the changed list (apv no longer matches).
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(obj, secrets=BOB, resolver=RES)
+    assert _field(info) == "apv"
+
+
+def test_more_than_one_signature_is_refused_before_crypto(no_crypto) -> None:
+    signed = json.loads(v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES).packed)
+    for n in (2, 2000):
+        obj = dict(signed, signatures=signed["signatures"] * n)
+        with pytest.raises(errors.MalformedMessage, match="carries one, the sender's") as info:
+            v2.unpack(_json.dumps(obj), secrets=BOB, resolver=RES)
+        assert _field(info) == "signatures"
+
+
+def test_second_signature_by_another_key_is_refused() -> None:
+    payload = _plain()
+    two = jws.sign(payload, [ALICE["did:example:alice#key-1"], ALICE["did:example:alice#key-2"]])
+    with pytest.raises(errors.MalformedMessage) as info:
+        v2.unpack(two, secrets=BOB, resolver=RES)
+    assert _field(info) == "signatures"
+    one = jws.sign(payload, [ALICE["did:example:alice#key-2"]])
+    assert v2.unpack(one, secrets=BOB, resolver=RES).metadata.sign_from == "did:example:alice#key-2"
+
+
+# -- dict input meets the JSON limits -------------------------------------------------------------------
+
+
+def test_deep_dict_input_is_malformed_not_recursion_error() -> None:
+    obj = message().to_dict()
+    inner = obj["body"]
+    for _ in range(100_000):
+        inner["a"] = {}
+        inner = inner["a"]
+    with pytest.raises(errors.MalformedMessage, match="nested deeper") as info:
+        v2.unpack(obj, secrets=BOB, resolver=RES)
+    assert _field(info) == "message"
+    with pytest.raises(errors.MalformedMessage, match="nested deeper"):
+        v2.Message.from_dict(obj)
+    with pytest.raises(errors.MalformedMessage, match="nested deeper"):
+        v2.unwrap_forward({"recipients": [obj]}, secrets=BOB, resolver=RES)
+    # At the limit it is an ordinary message.
+    ok = message().to_dict()
+    inner = ok["body"]
+    for _ in range(_json.MAX_DEPTH - 2):
+        inner["a"] = {}
+        inner = inner["a"]
+    assert v2.unpack(ok, secrets=BOB, resolver=RES).message.body == ok["body"]
+
+
+def test_dict_input_with_non_json_values_is_a_usage_error() -> None:
+    for bad in ({1, 2}, b"bytes", float("nan")):
+        obj = message().to_dict()
+        obj["body"] = {"x": bad}
+        with pytest.raises(errors.UsageError):
+            v2.unpack(obj, secrets=BOB, resolver=RES)
+
+
+# -- re-wrapped forward with base64 attachment data ----------------------------------------------------
+
+
+def test_re_wrapped_in_forward_with_base64_attachment(backend) -> None:
+    inner = v2.pack_encrypted(message(), "did:example:bob", frm="did:example:alice", forward=False, secrets=ALICE,
+                              resolver=RES, rng=seeded(b"i"), backend=backend).packed
+    fwd = v2.Message(id="f1", type=v2.FORWARD_TYPE, body={"next": "did:example:bob"},
+                     attachments=[{"data": {"base64": b64url_encode(inner.encode())}}])
+    outer = _anoncrypt(fwd.to_json().encode(), rng=seeded(b"o"))
+    result = v2.unpack(outer, secrets=BOB, resolver=RES, backend=backend)
+    assert result.message == message() and result.metadata.re_wrapped_in_forward
+    assert result.metadata.encrypted_from == "did:example:alice#key-x25519-1"
+    # The mediator's reader and ours agree on the attached message.
+    assert json.loads(v2.unwrap_forward(outer, secrets=BOB, resolver=RES, backend=backend).forwarded) == json.loads(inner)
+
+
+# -- surreptitious forwarding ----------------------------------------------------------------------------
+
+
+def test_signed_without_to_inside_encryption_is_refused() -> None:
+    """Alice signs a message with no to; Bob anoncrypts it to Charlie: Charlie must not see it as Alice's to him."""
+    signed = v2.pack_signed(message(to=None), "did:example:alice", secrets=ALICE, resolver=RES).packed
+    charlie_pub = [CHARLIE["did:example:charlie#key-x25519-1"].public()]
+    to_charlie = _json.dumps(jwe.encrypt(signed.encode(), charlie_pub))
+    with pytest.raises(errors.MalformedMessage, match="must name its recipients in to") as info:
+        v2.unpack(to_charlie, secrets=CHARLIE, resolver=RES)
+    assert _field(info) == "to"
+    # With to naming Bob, Charlie refuses it by the to check; Bob accepts it.
+    signed_to_bob = v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES).packed
+    with pytest.raises(errors.MalformedMessage, match="not in to"):
+        v2.unpack(_json.dumps(jwe.encrypt(signed_to_bob.encode(), charlie_pub)), secrets=CHARLIE, resolver=RES)
+    meta = v2.unpack(_anoncrypt(signed_to_bob.encode()), secrets=BOB, resolver=RES).metadata
+    assert meta.non_repudiation and meta.anonymous_sender
+    # A signed message received as is (e.g. broadcast) needs no to.
+    assert v2.unpack(signed, secrets=CHARLIE, resolver=RES).metadata.non_repudiation

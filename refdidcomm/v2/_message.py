@@ -45,7 +45,7 @@ from .. import _json
 from ..did import parse_did_url
 from ..errors import MalformedMessage, UsageError
 
-__all__ = ["PLAINTEXT_TYP", "Message", "normalize_media_type", "did_of"]
+__all__ = ["PLAINTEXT_TYP", "Message", "normalize_media_type", "did_of", "json_copy"]
 
 #: DIDComm v2 media type of a plaintext message ("Media Types").
 PLAINTEXT_TYP = "application/didcomm-plain+json"
@@ -75,6 +75,46 @@ _ATTACHMENT_INTS = ("lastmod_time", "byte_count")
 def normalize_media_type(value: str) -> str:
     """Add the ``application/`` prefix a media type may omit ("Media Types")."""
     return value if "/" in value else "application/" + value
+
+
+def _deeper_than(obj: Any, limit: int) -> bool:
+    """True if ``obj`` nests dicts/lists/tuples more than ``limit`` deep (iterative: no recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def json_copy(obj: Any, field_name: str) -> Any:
+    """A caller-passed JSON value, made into freshly parsed JSON under the same limits as text input.
+
+    A dict handed to :func:`~refdidcomm.v2.unpack` or :meth:`Message.from_dict`
+    is peer content the caller parsed; it must meet what :func:`refdidcomm._json.loads`
+    enforces on text (nesting at most :data:`refdidcomm._json.MAX_DEPTH`,
+    string member names, finite numbers, no unpaired surrogates), so that no
+    later walk (copy, re-serialisation) can hit Python's recursion limit.
+
+    Args:
+        obj: the value. field_name: the name used in errors.
+    Returns:
+        ``_json.loads(_json.dumps(obj))``: an independent copy.
+    Raises:
+        MalformedMessage: nesting deeper than ``MAX_DEPTH`` (peer content).
+        UsageError: a value JSON cannot represent (a set, bytes, NaN, a
+            non-str member name, a cycle) -- the caller's mistake.
+    """
+    if _deeper_than(obj, _json.MAX_DEPTH):
+        raise MalformedMessage(f"JSON nested deeper than {_json.MAX_DEPTH} levels", field_name)
+    return _json.loads(_json.dumps(obj), field=field_name)
 
 
 def did_of(value: Any, field_name: str, *, fragment: Optional[bool] = False) -> str:
@@ -193,16 +233,18 @@ class Message:
         Args:
             obj: the decoded JSON value.
         Returns:
-            the :class:`Message` (a deep copy; ``obj`` is not kept).
+            the :class:`Message` (a copy made through JSON, :func:`json_copy`;
+            ``obj`` is not kept).
         Raises:
-            MalformedMessage: not an object, or a header breaks its rule
-                (``field`` names it).
+            MalformedMessage: not an object, nested deeper than the JSON
+                limit, or a header breaks its rule (``field`` names it).
+            UsageError: ``obj`` holds a value JSON cannot represent.
         Spec: DIDComm v2 "Plaintext Message Structure", "Message Headers",
             "Attachments", "Media Types".
         """
         if not isinstance(obj, dict):
             raise MalformedMessage("a plaintext message must be a JSON object", "message")
-        return cls._from_owned(copy.deepcopy(obj))
+        return cls._from_owned(json_copy(obj, "message"))
 
     @classmethod
     def _from_owned(cls, obj: Any) -> "Message":

@@ -80,7 +80,8 @@ from ..encoding import b64url_decode
 from ..errors import MalformedMessage, UsageError
 from ..jwk import JWK
 from ._keys import DIDResolver, Secrets, find_secret, relationship_key, relationship_keys, resolve_document
-from ._message import Message
+from ._message import Message, json_copy
+from ._unpack import check_jwe_recipients
 
 __all__ = [
     "FORWARD_TYPE",
@@ -431,9 +432,13 @@ def unwrap_forward(
     Raises:
         KeyNotFound: no recipient ``kid`` is one of ours.
         DecryptionError: a ``kid`` is ours but the JWE does not open with it.
-        MalformedMessage: not a JWE, not a forward, ``body.next`` missing or
-            not a DID/DID URL, a ``to`` without our DID, not exactly one
-            attachment, attachment data that is not a JSON message.
+        MalformedMessage: not a JWE, more recipient entries than
+            :data:`refdidcomm.v2._unpack.MAX_JWE_RECIPIENTS` or a repeated
+            ``recipients[i].header.kid`` (both before any cryptography), not
+            a forward, ``body.next`` missing or not a DID/DID URL, a ``to``
+            without our DID, not exactly one attachment, attachment data that
+            is not a JSON message; a dict input nested deeper than the JSON limit.
+        UsageError: ``packed`` is not JSON text or a JSON object.
     Spec: DIDComm v2 "Routing Protocol 2.0", "Mediator Process".
     """
     be = backend or crypto.backend(crypto.BACKEND)
@@ -441,8 +446,18 @@ def unwrap_forward(
     def sender_key(skid: str) -> JWK:
         return relationship_key(resolver, skid, "key_agreement", "skid")
 
+    if isinstance(packed, Mapping):
+        obj = json_copy(dict(packed), "message")  # the limits of text input
+    elif isinstance(packed, (str, bytes, bytearray)):
+        obj = _json.loads(packed, field="message")
+    else:
+        raise UsageError(f"packed must be str, bytes or dict, not {type(packed).__name__}")
+    if not isinstance(obj, dict):
+        raise MalformedMessage("a forward must be a JWE (a JSON object)", "message")
+    # Before any key agreement: each repeated kid of ours would cost one more.
+    check_jwe_recipients(obj)
     opened = jwe.decrypt(
-        packed if not isinstance(packed, (bytes, bytearray)) else bytes(packed),
+        obj,
         lambda kid: find_secret(secrets, kid),
         sender_key_resolver=sender_key,
         backend=be,

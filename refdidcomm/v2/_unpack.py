@@ -19,10 +19,38 @@ Checks, each with a precise error:
   and that DID the plaintext ``from`` ("The key used in the signature must be
   authorized to authenticate the sender by appearing in the authentication
   section of the document resolved from the DID in the from attribute");
-  inside authcrypt, the signer's DID must also be the ``skid``'s;
 * encrypted: when ``to`` is present, the DID of the key we decrypted with
   must be in it (``to`` "identifies a member of the message's intended audience");
+* a signed message inside authcrypt: the signer's DID must be the ``skid``'s
+  (checked before the ``from`` checks, field ``skid``), so a message Charlie
+  signed cannot pass as Alice's because Alice encrypted it;
+* a signed message inside encryption must have ``to`` (see "Surreptitious
+  forwarding" below);
 * ``from_prior``: :func:`refdidcomm.v2._from_prior.verify_from_prior`.
+
+Limits checked before any cryptography (a small message must not cost
+seconds: a P-521 key agreement is pure Python even on the native backend):
+
+* a JWE may list at most :data:`MAX_JWE_RECIPIENTS` recipients, and no
+  ``recipients[i].header.kid`` twice (each repeat of one of our kids would
+  be one more key agreement and unwrap);
+* a JWS may carry exactly one signature: "only the message sender's
+  signature is valid, and a single signature may be fully represented in
+  flattened form" (DIDComm v2 "Message Signing"). With one signature,
+  repeated signature kids cannot occur.
+
+Surreptitious forwarding: a signature binds the signer to the plaintext, not
+to the envelope. If Alice signs a message without ``to``, anyone who has it
+(Bob) can anoncrypt it to Charlie, who would see a valid signature of Alice's
+and ``authenticated``/``non_repudiation`` set although Alice never wrote to
+him. The spec says of ``to``: "If the header is omitted, each recipient can
+only assume they are the only recipient" and "It is not possible for one
+recipient to verify that the message was sent to a different recipient"; it
+gives no rule for signed messages. We decide: a signed message inside
+encryption must name its audience in ``to`` (MalformedMessage, field
+``to``), and the recipient's DID must then be in it (the ``to`` check
+above). A signed message received as is (not encrypted, e.g. broadcast)
+needs no ``to``.
 
 Header and consistency failures raise :class:`~refdidcomm.errors.MalformedMessage`
 naming the field; cryptographic failures the opaque
@@ -38,7 +66,6 @@ the attached JWE names one of our keys, that message is unpacked instead and
 
 from __future__ import annotations
 
-import copy
 from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -46,9 +73,19 @@ from .. import _json, _rfc7516, crypto, jwe, jws
 from ..errors import MalformedMessage, UsageError
 from ._from_prior import verify_from_prior
 from ._keys import DIDResolver, Secrets, find_secret, relationship_key
-from ._message import Message, did_of, normalize_media_type
+from ._message import Message, did_of, json_copy, normalize_media_type
 
-__all__ = ["FORWARD_TYPE", "UnpackMetadata", "UnpackResult", "unpack", "anoncrypt_decrypt", "enc_alg_name"]
+__all__ = [
+    "FORWARD_TYPE",
+    "MAX_JWE_RECIPIENTS",
+    "UnpackMetadata",
+    "UnpackResult",
+    "unpack",
+    "anoncrypt_decrypt",
+    "enc_alg_name",
+    "check_jwe_recipients",
+    "check_jws_signatures",
+]
 
 #: routing/2.0 forward message type (DIDComm v2 "Routing").
 FORWARD_TYPE = "https://didcomm.org/routing/2.0/forward"
@@ -57,6 +94,12 @@ _JWE_MEMBERS = ("ciphertext", "recipients", "iv", "tag", "encrypted_key", "prote
 _JWS_MEMBERS = ("payload", "signatures", "signature")
 #: How many forwards addressed to us are unwrapped in a row before giving up.
 MAX_REWRAP_DEPTH = 4
+#: The most recipient entries a JWE may list for us to consider it. Our own
+#: pack writes one entry per keyAgreement key of each recipient DID (of one
+#: curve); 128 is far above any real audience (the benchmark's largest is
+#: 50) and bounds the per-entry work (kid parsing, the apv hash, our secrets
+#: lookups) before any cryptography.
+MAX_JWE_RECIPIENTS = 128
 
 
 def enc_alg_name(alg: str, enc: str) -> str:
@@ -127,7 +170,8 @@ def _parse(packed: Any, field_name: str) -> Tuple[Any, str]:
             text = _json.dumps(value)
         return value, text
     if isinstance(packed, Mapping):
-        value = copy.deepcopy(dict(packed))
+        # The same limits as text input (nesting depth, JSON types): json_copy.
+        value = json_copy(dict(packed), field_name)
         return value, _json.dumps(value)
     raise UsageError(f"packed must be str, bytes or dict, not {type(packed).__name__}")
 
@@ -142,6 +186,56 @@ def _kind(obj: Any) -> str:
     if any(name in obj for name in _JWE_MEMBERS):
         return "jwe"
     return "plaintext"
+
+
+def check_jwe_recipients(obj: Mapping[str, Any]) -> None:
+    """The pre-crypto limits on a JWE's recipient list.
+
+    Args:
+        obj: the parsed JWE (a JSON object).
+    Raises:
+        MalformedMessage: more than :data:`MAX_JWE_RECIPIENTS` entries (field
+            ``recipients``), or a ``kid`` listed twice (field
+            ``recipients[i].header.kid`` of the repeat).
+    Spec: DIDComm v2 "Message Encryption" (``recipients[].header.kid`` names
+        the recipient's key; one entry per key).
+    """
+    recipients = obj.get("recipients")
+    if not isinstance(recipients, list):
+        return  # the JWE parser names the structural fault
+    if len(recipients) > MAX_JWE_RECIPIENTS:
+        raise MalformedMessage(
+            f"{len(recipients)} recipient entries; at most {MAX_JWE_RECIPIENTS} are considered", "recipients"
+        )
+    first: Dict[str, int] = {}
+    for i, entry in enumerate(recipients):
+        header = entry.get("header") if isinstance(entry, dict) else None
+        kid = header.get("kid") if isinstance(header, dict) else None
+        if not isinstance(kid, str):
+            continue  # the JWE layer requires a string kid and says so
+        if kid in first:
+            raise MalformedMessage(f"repeats the kid of recipients[{first[kid]}] ({kid!r})", f"recipients[{i}].header.kid")
+        first[kid] = i
+
+
+def check_jws_signatures(obj: Mapping[str, Any]) -> None:
+    """The pre-crypto limit on a DIDComm signed message: one signature.
+
+    "Flatted [sic] form is sufficient, as only the message sender's signature
+    is valid, and a single signature may be fully represented in flattened
+    form" (DIDComm v2 "Message Signing"). A General JSON JWS with one entry
+    is accepted; with one signature no kid can repeat.
+
+    Args:
+        obj: the parsed JWS (a JSON object).
+    Raises:
+        MalformedMessage: ``signatures`` holds more than one entry.
+    """
+    signatures = obj.get("signatures")
+    if isinstance(signatures, list) and len(signatures) > 1:
+        raise MalformedMessage(
+            f"{len(signatures)} signatures; a DIDComm signed message carries one, the sender's", "signatures"
+        )
 
 
 def _secret_lookup(secrets: Secrets) -> Any:
@@ -164,6 +258,7 @@ def anoncrypt_decrypt(packed: Any, *, secrets: Secrets, backend: Optional[crypto
     obj, _ = _parse(packed, "message")
     if _kind(obj) != "jwe":
         raise MalformedMessage("an anoncrypt message (JWE) was expected", "message")
+    check_jwe_recipients(obj)
     alg = _rfc7516.parse(obj).protected.get("alg")
     if alg != "ECDH-ES+A256KW":
         raise MalformedMessage(f"an anoncrypt (ECDH-ES+A256KW) message was expected, got {alg!r}", "alg")
@@ -173,11 +268,18 @@ def anoncrypt_decrypt(packed: Any, *, secrets: Secrets, backend: Optional[crypto
 
 def _forwarded_to_us(message: Message, secrets: Secrets) -> Optional[Dict[str, Any]]:
     """The attached JWE of a forward addressed to one of our keys, or None."""
-    if message.type != FORWARD_TYPE or not message.attachments or len(message.attachments) != 1:
+    from ._routing import _attachment_text  # routing builds on this module: imported when used
+
+    if message.type != FORWARD_TYPE:
         return None
-    inner = message.attachments[0]["data"].get("json")
+    try:
+        # The mediator's reader (json or base64 data, exactly one attachment).
+        inner = _json.loads(_attachment_text(message), field="attachments[0].data")
+    except MalformedMessage:
+        return None  # not a forward we can unwrap: the caller gets the forward itself
     if not isinstance(inner, dict) or _kind(inner) != "jwe":
         return None
+    check_jwe_recipients(inner)
     recipients = inner.get("recipients")
     if not isinstance(recipients, list):
         return None
@@ -230,6 +332,7 @@ def unpack(
         if kind == "jwe":
             if "signed" in seen or "auth" in seen:
                 raise MalformedMessage("an encrypted message may not be nested in an authcrypt or signed one", "message")
+            check_jwe_recipients(obj)
             result = jwe.decrypt(
                 obj,
                 _secret_lookup(secrets),
@@ -259,6 +362,7 @@ def unpack(
         # JWS
         if "signed" in seen:
             raise MalformedMessage("a signed message may not be nested in a signed one", "payload")
+        check_jws_signatures(obj)
         verified = jws.verify(
             obj, lambda kid: relationship_key(resolver, kid, "authentication", "kid"), backend=backend
         )
@@ -284,20 +388,34 @@ def unpack(
     message = Message._from_owned(obj)  # obj was parsed here or deep-copied by _parse
     frm_did = None if message.from_ is None else did_of(message.from_, "from")
 
-    if meta.encrypted_from is not None:
-        skid_did = did_of(meta.encrypted_from, "skid", fragment=True)
+    skid_did = None if meta.encrypted_from is None else did_of(meta.encrypted_from, "skid", fragment=True)
+    signer_dids = [did_of(kid, "kid", fragment=True) for kid in signer_kids]
+    for signer_did in signer_dids:
+        # A signed message inside authcrypt "matches the outer sender" (issue 6):
+        # checked first, so its error is not masked by a from mismatch.
+        if skid_did is not None and signer_did != skid_did:
+            raise MalformedMessage(
+                f"the message is signed by {signer_did!r} but authcrypted by {skid_did!r}: the signer must be the sender",
+                "skid",
+            )
+    if skid_did is not None:
         if frm_did is None:
             raise MalformedMessage("an authcrypt message must name its sender in from", "from")
         if skid_did != frm_did:
             raise MalformedMessage(f"the authcrypt sender {skid_did!r} (skid) is not from {frm_did!r}", "from")
-    for kid in signer_kids:
-        signer_did = did_of(kid, "kid", fragment=True)
+    for signer_did in signer_dids:
         if frm_did is None:
             raise MalformedMessage("a signed message must name its signer in from", "from")
         if signer_did != frm_did:
             raise MalformedMessage(f"the signer {signer_did!r} is not from {frm_did!r}", "from")
-        if meta.encrypted_from is not None and signer_did != did_of(meta.encrypted_from, "skid", fragment=True):
-            raise MalformedMessage("the signer's DID is not the authcrypt sender's", "skid")
+    if signer_dids and meta.encrypted and message.to is None:
+        # Surreptitious forwarding (module docstring): without to, the signer
+        # never said the message was for us.
+        raise MalformedMessage(
+            "a signed message inside encryption must name its recipients in to "
+            "(else anyone holding it could re-encrypt it to us)",
+            "to",
+        )
     if recipient_kid is not None and message.to is not None:
         ours = did_of(recipient_kid, "kid", fragment=None)
         if ours not in {did_of(item, "to") for item in message.to}:
@@ -314,7 +432,12 @@ def unpack(
             if _depth >= MAX_REWRAP_DEPTH:
                 raise MalformedMessage(f"more than {MAX_REWRAP_DEPTH} forwards addressed to us in a row", "attachments")
             result = unpack(
-                inner, secrets=secrets, resolver=resolver, backend=backend, unwrap_re_wrapping_forward=True, _depth=_depth + 1
+                inner,
+                secrets=secrets,
+                resolver=resolver,
+                backend=backend,
+                unwrap_re_wrapping_forward=True,
+                _depth=_depth + 1,
             )
             result.metadata.re_wrapped_in_forward = True
             return result
