@@ -89,9 +89,10 @@ def test_python_invalid_from_prior_messages_are_refused(index: int) -> None:
 
 
 def _unpack_plain_with(token: str, frm="did:example:alice"):
+    """The JWT checks, on a plaintext message (allowed only with the opt-out, tested below)."""
     obj = message(from_=frm).to_dict()
     obj["from_prior"] = token
-    return v2.unpack(_json.dumps(obj), secrets=BOB, resolver=RES)
+    return v2.unpack(_json.dumps(obj), secrets=BOB, resolver=RES, allow_unauthenticated_from_prior=True)
 
 
 def _forge(header: dict, claims: dict, key=None) -> str:
@@ -111,7 +112,8 @@ GOOD_CLAIMS = {"iss": "did:example:charlie", "sub": "did:example:alice", "iat": 
 
 
 def test_forged_good_token_passes() -> None:
-    assert _unpack_plain_with(_forge(GOOD_HEADER, GOOD_CLAIMS)).metadata.from_prior == GOOD_CLAIMS
+    result = _unpack_plain_with(_forge(GOOD_HEADER, GOOD_CLAIMS))
+    assert result.metadata.from_prior == GOOD_CLAIMS and result.metadata.from_prior_unauthenticated
     # The spec's example header carries "crv": "ED25519"; an unknown, non-critical header is ignored.
     token = _forge(dict(GOOD_HEADER, crv="ED25519"), GOOD_CLAIMS)
     assert _unpack_plain_with(token).metadata.from_prior_issuer_kid == "did:example:charlie#key-1"
@@ -119,12 +121,13 @@ def test_forged_good_token_passes() -> None:
 
 @pytest.mark.parametrize("header,claims,frm,reason", [
     (GOOD_HEADER, dict(GOOD_CLAIMS, sub="did:example:dave"), "did:example:alice", "not the message's from"),
-    (GOOD_HEADER, {"iss": "did:example:charlie"}, "did:example:alice", "relationship ending"),
+    (GOOD_HEADER, {"iss": "did:example:charlie", "iat": 1}, "did:example:alice", "relationship ending"),
     (GOOD_HEADER, GOOD_CLAIMS, None, "no from"),
     (GOOD_HEADER, dict(GOOD_CLAIMS, iss="did:example:alice"), "did:example:alice", "same DID"),
     (GOOD_HEADER, dict(GOOD_CLAIMS, iss="did:example:charlie#key-1"), "did:example:alice", "not a DID URL"),
     (GOOD_HEADER, {"sub": "did:example:alice"}, "did:example:alice", "iss"),
     (GOOD_HEADER, dict(GOOD_CLAIMS, iat="yesterday"), "did:example:alice", "iat"),
+    (GOOD_HEADER, {"iss": "did:example:charlie", "sub": "did:example:alice"}, "did:example:alice", "iat .* missing"),
     (dict(GOOD_HEADER, typ="JOSE"), GOOD_CLAIMS, "did:example:alice", "typ"),
     ({"typ": "JWT", "alg": "EdDSA"}, GOOD_CLAIMS, "did:example:alice", "kid"),
     (dict(GOOD_HEADER, kid="did:example:alice#key-1"), GOOD_CLAIMS, "did:example:alice", "not a key of the prior DID"),
@@ -174,6 +177,12 @@ def test_create_usage_errors() -> None:
                              issuer_kid="did:example:charlie#key-x25519-1")
     with pytest.raises(errors.UsageError):
         v2.create_from_prior("did:example:charlie", "did:example:alice", iat=True, secrets=CHARLIE, resolver=RES)
+    # "iat MUST be the datetime of the DID rotation": required, an int or a clock returning one.
+    for bad in (None, 1.5, lambda: None):
+        with pytest.raises(errors.UsageError, match="iat"):
+            v2.create_from_prior("did:example:charlie", "did:example:alice", iat=bad, secrets=CHARLIE, resolver=RES)
+    with pytest.raises(errors.MalformedMessage, match="iat"):
+        v2.sign_from_prior({"iss": "did:example:charlie", "sub": "did:example:alice"}, secrets=CHARLIE, resolver=RES)
     with pytest.raises(errors.UsageError):
         v2.create_from_prior("did:example:charlie", "did:example:alice", iat=1, secrets=CHARLIE, resolver=RES,
                              extra_claims={"iss": "x"})
@@ -221,3 +230,49 @@ def test_peer_did_walkthrough(backend) -> None:
     got = v2.unpack(packed.packed, secrets=bob_keys, resolver=res, backend=backend)
     assert got.message.from_ is None and got.metadata.anonymous_sender
     assert got.metadata.from_prior == {"iss": alice2, "iat": 1700000001}
+
+
+def test_iat_from_a_clock_callable() -> None:
+    token = v2.create_from_prior("did:example:charlie", "did:example:alice", iat=lambda: 1700000042, secrets=CHARLIE,
+                                 resolver=RES)
+    assert _parts(token)[1]["iat"] == 1700000042
+
+
+def _rotation() -> str:
+    return v2.create_from_prior("did:example:charlie", "did:example:alice", iat=7, secrets=CHARLIE, resolver=RES)
+
+
+def test_rotation_must_be_encrypted(backend) -> None:
+    """"The message MUST be encrypted, MUST use the new DID" (DID Rotation): a plaintext or signed-only message is refused."""
+    plain = v2.pack_plaintext(message(from_prior=_rotation()))
+    with pytest.raises(errors.MalformedMessage, match="MUST be encrypted") as info:
+        v2.unpack(plain, secrets=BOB, resolver=RES, backend=backend)
+    assert info.value.field == "from_prior"
+    signed = v2.pack_signed(message(from_prior=_rotation()), "did:example:alice", secrets=ALICE, resolver=RES,
+                            backend=backend).packed
+    with pytest.raises(errors.MalformedMessage, match="MUST be encrypted"):
+        v2.unpack(signed, secrets=BOB, resolver=RES, backend=backend)
+    # The opt-out (published vectors) accepts it and flags it.
+    result = v2.unpack(plain, secrets=BOB, resolver=RES, backend=backend, allow_unauthenticated_from_prior=True)
+    assert result.metadata.from_prior_unauthenticated and result.metadata.from_prior["sub"] == "did:example:alice"
+
+
+def test_rotation_must_be_authenticated_by_the_new_did(backend) -> None:
+    """Anoncrypt proves nothing about from: anyone holding Alice's from_prior JWT could put it on a message."""
+    msg = message(from_prior=_rotation())
+    anon = v2.pack_encrypted(msg, "did:example:bob", forward=False, secrets={}, resolver=RES, rng=seeded(b"a"),
+                             backend=backend).packed
+    with pytest.raises(errors.MalformedMessage, match="did not authenticate") as info:
+        v2.unpack(anon, secrets=BOB, resolver=RES, backend=backend)
+    assert info.value.field == "from_prior"
+    assert v2.unpack(anon, secrets=BOB, resolver=RES, backend=backend,
+                     allow_unauthenticated_from_prior=True).metadata.from_prior_unauthenticated
+    # Signed by the new DID, then anoncrypted: authenticated by the signature.
+    signed_anon = v2.pack_encrypted(msg, "did:example:bob", sign_from="did:example:alice", forward=False, secrets=ALICE,
+                                    resolver=RES, rng=seeded(b"s"), backend=backend).packed
+    result = v2.unpack(signed_anon, secrets=BOB, resolver=RES, backend=backend)
+    assert result.metadata.from_prior["sub"] == "did:example:alice" and not result.metadata.from_prior_unauthenticated
+    # Authcrypt by the new DID.
+    auth = v2.pack_encrypted(msg, "did:example:bob", frm="did:example:alice", forward=False, secrets=ALICE, resolver=RES,
+                             rng=seeded(b"u"), backend=backend).packed
+    assert not v2.unpack(auth, secrets=BOB, resolver=RES, backend=backend).metadata.from_prior_unauthenticated

@@ -53,18 +53,30 @@ def test_published_vector(name: str, case: Dict[str, Any], backend) -> None:
     key_set = FILES[name]
     resolver = v2.make_resolver(KEYS["did_docs"][key_set])
     secrets = _secrets(key_set, case["unpack_as"])
+    options = case.get("unpack_options", {})
     if case["result"] == "valid":
-        result = v2.unpack(case["packed"], secrets=secrets, resolver=resolver, backend=backend)
+        result = v2.unpack(case["packed"], secrets=secrets, resolver=resolver, backend=backend, **options)
         _compare_message(case["expected_message"], result)
         _compare_metadata(case["expected_metadata"], result.metadata)
         # The same message as parsed JSON and as UTF-8 bytes.
-        again = v2.unpack(json.loads(case["packed"]), secrets=secrets, resolver=resolver, backend=backend)
+        again = v2.unpack(json.loads(case["packed"]), secrets=secrets, resolver=resolver, backend=backend, **options)
         assert again.message == result.message
-        again = v2.unpack(case["packed"].encode("utf-8"), secrets=secrets, resolver=resolver, backend=backend)
+        again = v2.unpack(case["packed"].encode("utf-8"), secrets=secrets, resolver=resolver, backend=backend, **options)
         assert again.message == result.message
     else:
         with pytest.raises(getattr(errors, case["error"])):
-            v2.unpack(case["packed"], secrets=secrets, resolver=resolver, backend=backend)
+            v2.unpack(case["packed"], secrets=secrets, resolver=resolver, backend=backend, **options)
+
+UNAUTHENTICATED_FROM_PRIOR = [(n, c) for n, c in CASES if "UnauthenticatedFromPrior" in c["flags"]]
+
+
+@pytest.mark.parametrize("name,case", UNAUTHENTICATED_FROM_PRIOR, ids=[f"{n}-{c['tcId']}" for n, c in UNAUTHENTICATED_FROM_PRIOR])
+def test_plaintext_from_prior_is_refused_without_the_opt_out(name: str, case: Dict[str, Any]) -> None:
+    """"The message MUST be encrypted" (DID Rotation): without the opt-out every such case fails on that rule."""
+    key_set = FILES[name]
+    with pytest.raises(errors.MalformedMessage, match="MUST be encrypted") as info:
+        v2.unpack(case["packed"], secrets=_secrets(key_set, case["unpack_as"]), resolver=v2.make_resolver(KEYS["did_docs"][key_set]))
+    assert info.value.field == "from_prior"
 
 
 def test_counts() -> None:

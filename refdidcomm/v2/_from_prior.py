@@ -9,8 +9,11 @@ as a message header: from_prior: REQUIRED. A JWT, with ``sub``: new DID and
   The spec's example also has ``"crv": "ED25519"``, which is no JWS header
   parameter (RFC 7515 §4.1; the curve is in the key); we do not write it
   and ignore it on input like any other unknown, non-critical header.
-* Claims: ``iss`` = prior DID, ``sub`` = new DID, ``iat`` = "the datetime of
-  the DID rotation, not of the message being sent". Other registered claims
+* Claims: ``iss`` = prior DID, ``sub`` = new DID, ``iat`` REQUIRED: "The
+  Issued At (``iat``) JWT property MUST be the datetime of the DID rotation,
+  not of the message being sent" ("JWT Details"); refused without it, on
+  creation and on receipt. We read no clock: :func:`create_from_prior` takes
+  ``iat`` as an int or a clock callable. Other registered claims
   (``aud``, ``exp``, ``nbf``, ``jti``) pass through; we read no clock, so
   ``exp``/``nbf`` are reported, not enforced (the published vectors carry
   ``exp: 1234``).
@@ -24,15 +27,16 @@ On unpack: ``sub`` must equal the message's ``from`` (its DID), or both must
 be absent; ``iss`` must differ from ``sub``. Every failed rule is a
 :class:`~refdidcomm.errors.MalformedMessage` with field ``from_prior``; a
 signature that does not verify is :class:`~refdidcomm.errors.InvalidSignature`.
-The spec's "MUST be encrypted" is not enforced on unpack: the published
-vectors put ``from_prior`` on plaintext messages; callers see
-``metadata.encrypted``.
+The rules about the carrying message -- "The message MUST be encrypted, MUST
+use the new DID" -- are the envelope's, enforced by
+:func:`refdidcomm.v2.unpack` (the message must be encrypted, and ``sub`` must
+be the DID that authenticated it); this module checks the JWT and its claims.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Union
 
 from .. import _json, crypto
 from .. import jws
@@ -86,7 +90,7 @@ def check_from_prior_claims(claims: Any, message_from: Optional[str], field_name
         MalformedMessage: not an object; ``iss`` missing or not a DID; ``sub``
             not a DID; ``iss == sub``; ``sub`` differs from ``from``; ``sub``
             absent while ``from`` is present (or the other way round); ``iat``
-            not an integer.
+            missing or not an integer.
     Spec: DIDComm v2 "DID Rotation", "Ending a Relationship"; RFC 7519 §4.1.
     """
     if not isinstance(claims, dict):
@@ -99,8 +103,11 @@ def check_from_prior_claims(claims: Any, message_from: Optional[str], field_name
         _plain_did(sub, "sub", field_name)
         if sub == iss:
             raise MalformedMessage("iss and sub are the same DID: nothing is rotated", field_name)
-    iat = claims.get("iat")
-    if iat is not None and (isinstance(iat, bool) or not isinstance(iat, int)):
+    if "iat" not in claims:
+        # "The Issued At (iat) JWT property MUST be the datetime of the DID rotation" (JWT Details).
+        raise MalformedMessage("iat (the datetime of the DID rotation) is missing", field_name)
+    iat = claims["iat"]
+    if isinstance(iat, bool) or not isinstance(iat, int):
         raise MalformedMessage("iat must be an integer (NumericDate, RFC 7519 §2)", field_name)
     frm = None if message_from is None else parse_did_url(message_from, field_name="from").did
     if sub is None and frm is not None:
@@ -116,7 +123,7 @@ def create_from_prior(
     iss: str,
     sub: Optional[str],
     *,
-    iat: Optional[int],
+    iat: Union[int, Callable[[], int]],
     secrets: Secrets,
     resolver: DIDResolver,
     issuer_kid: Optional[str] = None,
@@ -127,8 +134,9 @@ def create_from_prior(
 
     Args:
         iss: the prior DID. sub: the new DID, or None to end the relationship.
-        iat: the rotation time in epoch seconds (the spec says it MUST be
-            given; None leaves it out, for reproducing published vectors).
+        iat: the rotation time in epoch seconds, or a clock callable
+            returning it (sans-I/O: we read no clock). Required: "iat MUST be
+            the datetime of the DID rotation".
         secrets: kid -> private JWK; must hold ``issuer_kid``.
         resolver: did -> DIDDocument, to find ``iss``'s authentication keys.
         issuer_kid: the signing key; default: the first ``authentication``
@@ -138,7 +146,8 @@ def create_from_prior(
     Returns:
         ``header.payload.signature``.
     Raises:
-        UsageError: no usable key in ``secrets``, claims clash, bad iat.
+        UsageError: no usable key in ``secrets``, claims clash, ``iat``
+            missing or not an int (nor a callable returning one).
         MalformedMessage: ``iss``/``sub`` are not DIDs, are equal, or
             ``issuer_kid`` is not an authentication key of ``iss``.
     Spec: DIDComm v2 "DID Rotation", "JWT Details"; RFC 7519; RFC 7515 §7.1.
@@ -146,10 +155,11 @@ def create_from_prior(
     claims: Dict[str, Any] = {"iss": iss}
     if sub is not None:
         claims["sub"] = sub
-    if iat is not None:
-        if isinstance(iat, bool) or not isinstance(iat, int):
-            raise UsageError("iat must be an int (epoch seconds)")
-        claims["iat"] = iat
+    if callable(iat):
+        iat = iat()
+    if isinstance(iat, bool) or not isinstance(iat, int):
+        raise UsageError("iat must be an int (epoch seconds) or a clock callable returning one")
+    claims["iat"] = iat
     for name, value in (extra_claims or {}).items():
         if name in ("iss", "sub", "iat"):
             raise UsageError(f"extra_claims may not set {name!r}")

@@ -26,7 +26,18 @@ Checks, each with a precise error:
   signed cannot pass as Alice's because Alice encrypted it;
 * a signed message inside encryption must have ``to`` (see "Surreptitious
   forwarding" below);
-* ``from_prior``: :func:`refdidcomm.v2._from_prior.verify_from_prior`.
+* ``from_prior``: the message must be encrypted ("A DID is rotated by sending
+  a message of any type to the recipient to be notified of the rotation. The
+  message MUST be encrypted, MUST use the new DID, and MUST include one
+  additional attribute as a message header: from_prior", DIDComm v2 "DID
+  Rotation"), and when ``sub`` is present the new DID must be the one that
+  authenticated the message (the authcrypt ``skid``'s DID or the signer's):
+  anoncrypt proves nothing about the sender, and a ``from_prior`` JWT, once
+  seen, can be copied onto any message. Then
+  :func:`refdidcomm.v2._from_prior.verify_from_prior`. The keyword
+  ``allow_unauthenticated_from_prior=True`` lifts the first two rules (for the
+  published didcomm-python/-rust vectors, which put ``from_prior`` on
+  plaintext messages); metadata ``from_prior_unauthenticated`` then says so.
 
 Limits checked before any cryptography (a small message must not cost
 seconds: a P-521 key agreement is pure Python even on the native backend):
@@ -130,6 +141,10 @@ class UnpackMetadata:
         sign_alg: ``EdDSA``, ``ES256`` or ``ES256K``.
         signed_message: the JWS as received (JSON text).
         from_prior_jwt: the ``from_prior`` JWT. from_prior: its verified claims.
+        from_prior_unauthenticated: the rotation was accepted only because
+            ``allow_unauthenticated_from_prior`` was set: the message was not
+            encrypted, or ``sub`` is not the DID that authenticated it. Such a
+            rotation proves nothing about who sent this message.
     """
 
     encrypted: bool = False
@@ -147,6 +162,7 @@ class UnpackMetadata:
     signed_message: Optional[str] = None
     from_prior_jwt: Optional[str] = None
     from_prior: Optional[Dict[str, Any]] = None
+    from_prior_unauthenticated: bool = False
 
     def to_dict(self) -> Dict[str, Any]:
         """The metadata as a JSON object."""
@@ -297,6 +313,7 @@ def unpack(
     resolver: DIDResolver,
     backend: Optional[crypto.Backend] = None,
     unwrap_re_wrapping_forward: bool = True,
+    allow_unauthenticated_from_prior: bool = False,
     _depth: int = 0,
 ) -> UnpackResult:
     """Unpack a plaintext, signed or encrypted (possibly nested) DIDComm v2 message.
@@ -308,6 +325,11 @@ def unpack(
         backend: crypto backend.
         unwrap_re_wrapping_forward: unpack a forward addressed to us down to its attachment
             (at most :data:`MAX_REWRAP_DEPTH` in a row).
+        allow_unauthenticated_from_prior: accept ``from_prior`` on a message
+            that is not encrypted, or whose ``sub`` did not authenticate it
+            (off by default; the spec says the message "MUST be encrypted").
+            Only for reproducing published vectors; metadata
+            ``from_prior_unauthenticated`` flags such a rotation.
     Returns:
         :class:`UnpackResult`.
     Raises:
@@ -421,7 +443,24 @@ def unpack(
         if ours not in {did_of(item, "to") for item in message.to}:
             raise MalformedMessage(f"decrypted with a key of {ours!r}, which is not in to", "to")
     if message.from_prior is not None:
+        unauthenticated = not meta.encrypted
+        if unauthenticated and not allow_unauthenticated_from_prior:
+            # DIDComm v2 "DID Rotation": "The message MUST be encrypted".
+            raise MalformedMessage("a message rotating a DID MUST be encrypted; this one is not", "from_prior")
         rotation = verify_from_prior(message.from_prior, message.from_, resolver=resolver, backend=backend)
+        if rotation.sub is not None:
+            # "MUST use the new DID": the new DID (sub, already checked equal
+            # to from) must be the sender we authenticated, not a from anyone
+            # may write on an anoncrypt message.
+            authenticated_dids = set(signer_dids) | ({skid_did} if skid_did is not None else set())
+            if rotation.sub not in authenticated_dids:
+                unauthenticated = True
+                if not allow_unauthenticated_from_prior:
+                    raise MalformedMessage(
+                        f"sub {rotation.sub!r} did not authenticate this message (authcrypt or sign it as the new DID)",
+                        "from_prior",
+                    )
+        meta.from_prior_unauthenticated = unauthenticated
         meta.from_prior_issuer_kid = rotation.issuer_kid
         meta.from_prior_jwt = rotation.jwt
         meta.from_prior = rotation.claims
@@ -437,6 +476,7 @@ def unpack(
                 resolver=resolver,
                 backend=backend,
                 unwrap_re_wrapping_forward=True,
+                allow_unauthenticated_from_prior=allow_unauthenticated_from_prior,
                 _depth=_depth + 1,
             )
             result.metadata.re_wrapped_in_forward = True
