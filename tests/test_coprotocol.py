@@ -71,7 +71,7 @@ def test_vector_file_header_and_ids() -> None:
     assert [c["tcId"] for c in CASES] == list(range(1, len(CASES) + 1))
     assert {c["result"] for c in CASES} <= {"valid", "invalid"}
     kinds = {c["kind"] for c in CASES}
-    assert kinds == {"message", "interface", "selection", "walkthrough"}
+    assert kinds == {"message", "interface", "selection", "walkthrough", "receive"}
     messages = by_kind("message")
     assert {c["shape"] for c in messages} == {"v1", "v2"}
     assert any(c["result"] == "invalid" for c in messages) and any(c["result"] == "valid" for c in messages)
@@ -158,6 +158,33 @@ def test_walkthrough_vectors_are_reproduced_from_the_seed(case: Dict[str, Any]) 
         assert attach["~timing"] == {"expires_time": "2020-06-23T18:42:07.124Z"}
     else:
         assert attach["expires_time"] == 1592937727
+
+
+@pytest.mark.parametrize("case", by_kind("receive"), ids=lambda c: f"tc{c['tcId']}")
+def test_receive_vectors(case: Dict[str, Any]) -> None:
+    shape = case["shape"]
+    sides = {"called": ["called"], "caller": ["caller"], "both": ["called", "caller"]}[case["side"]]
+    assert case["registry"] == "payment"
+    for side in sides:
+        machine = Called(coprotocol.payment_registry(), shape=shape) if side == "called" else coprotocol.Caller(shape=shape)
+        for step in case["steps"]:
+            raw = step["message_utf8"] if "message_utf8" in step else step["message"]
+            got = machine.receive(raw)  # never raises
+            kinds = [(m.get("@type") or m["type"]).rsplit("/", 1)[-1] for m in got.messages]
+            assert kinds == step["reply"], (side, got)
+            if "problem_code" in step:
+                report = parse_message(got.messages[0], shape)
+                assert isinstance(report, ProblemReport) and report.code == step["problem_code"]
+            rejected = [e.code for e in got.events if isinstance(e, coprotocol.Rejected)]
+            assert rejected == ([step["rejected"]] if step["rejected"] else [])
+
+
+def test_regression_vectors_cover_the_review_findings() -> None:
+    regression = [c for c in CASES if "Regression" in c["flags"]]
+    fields = {c.get("field") for c in regression}
+    assert {"description.en", "piuri_pat"} <= fields
+    assert any(c["kind"] == "selection" for c in regression)
+    assert any(c["kind"] == "receive" and "1" + "0" * 400 in c["steps"][-1].get("message_utf8", "") for c in regression)
 
 
 def test_facade_exports_exactly_its_all() -> None:
