@@ -237,8 +237,13 @@ def _check_didcomm_headers(parsed: _rfc7516.ParsedJWE) -> Tuple[List[str], Optio
     require_protected("epk")
     require_protected("apv")
     typ = protected.get("typ")
-    if typ is not None and typ != DIDCOMM_ENCRYPTED_TYP:
-        raise MalformedMessage(f"must be {DIDCOMM_ENCRYPTED_TYP!r}, got {typ!r}", "typ")
+    if typ is not None:
+        # DIDComm v2 "Media Types" (and RFC 7515 §4.1.9 for typ): a media type
+        # without "/" is read with the "application/" prefix.
+        if not isinstance(typ, str) or ("/" in typ and typ != DIDCOMM_ENCRYPTED_TYP) or (
+            "/" not in typ and "application/" + typ != DIDCOMM_ENCRYPTED_TYP
+        ):
+            raise MalformedMessage(f"must be {DIDCOMM_ENCRYPTED_TYP!r}, got {typ!r}", "typ")
 
     kids: List[str] = []
     for i, recipient in enumerate(parsed.recipients):
@@ -249,6 +254,10 @@ def _check_didcomm_headers(parsed: _rfc7516.ParsedJWE) -> Tuple[List[str], Optio
         kid = recipient.header.get("kid")
         if not isinstance(kid, str):
             raise MalformedMessage("every recipient needs a string kid", f"recipients[{i}].header.kid")
+        if kid in kids:
+            # One entry per recipient key: repeated entries would only make a
+            # decrypter try (and pay for) the same key agreement again.
+            raise MalformedMessage(f"recipient kid {kid!r} appears twice", f"recipients[{i}].header.kid")
         kids.append(kid)
     apv = b64url_member(protected, "apv", "protected") or b""
     expected = hashlib.sha256(".".join(sorted(kids)).encode("utf-8")).digest()

@@ -617,3 +617,43 @@ def test_direct_key_agreement_uses_the_kdf_output_as_cek(backend) -> None:
         _rfc7516.encrypt(
             b"x", dict(protected, apv=protected["apu"]), [(bob.public(), None)], ephemeral=ephemeral, cek=None, iv=iv, sender=alice
         )
+
+
+def _two_recipient_anoncrypt():
+    from refdidcomm import jwe, jwk
+
+    keys = [jwk.generate("X25519", kid=f"did:example:bob#key-{i}", rng=lambda n, i=i: bytes([i + 1]) * n) for i in range(2)]
+    msg = jwe.encrypt(b"hello", [k.public() for k in keys], rng=lambda n: bytes([7]) * n)
+    return msg, {k.kid: k for k in keys}
+
+
+def test_didcomm_typ_without_application_prefix_is_accepted() -> None:
+    """DIDComm v2 Media Types: a type without '/' has the application/ prefix."""
+    from refdidcomm import jwe
+
+    keys = _two_recipient_anoncrypt()[1]
+    bob = next(iter(keys.values()))
+    short = jwe.encrypt(b"hi", [bob.public()], typ="didcomm-encrypted+json", rng=lambda n: bytes([9]) * n)
+    assert jwe.decrypt(short, {bob.kid: bob}).plaintext == b"hi"
+    other = jwe.encrypt(b"hi", [bob.public()], typ="didcomm-signed+json", rng=lambda n: bytes([9]) * n)
+    with pytest.raises(errors.MalformedMessage) as info:
+        jwe.decrypt(other, {bob.kid: bob})
+    assert info.value.field == "typ"
+
+
+def test_repeated_recipient_kid_is_refused_before_any_crypto(monkeypatch) -> None:
+    import copy
+
+    from refdidcomm import _rfc7516, jwe
+
+    msg, keys = _two_recipient_anoncrypt()
+    dup = copy.deepcopy(msg)
+    dup["recipients"][1]["header"]["kid"] = dup["recipients"][0]["header"]["kid"]
+
+    def no_crypto(*a, **k):
+        raise AssertionError("key agreement ran")
+
+    monkeypatch.setattr(_rfc7516, "decrypt_for_recipient", no_crypto)
+    with pytest.raises(errors.MalformedMessage) as info:
+        jwe.decrypt(dup, keys)
+    assert info.value.field == "recipients[1].header.kid"
