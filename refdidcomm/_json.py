@@ -32,11 +32,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .errors import MalformedMessage, UsageError
 
-__all__ = ["loads", "dumps", "dumps_bytes", "canonical_dumps", "MAX_DEPTH"]
+__all__ = ["loads", "dumps", "dumps_bytes", "canonical_dumps", "deeper_than", "MAX_DEPTH"]
 
 #: The deepest nesting of arrays and objects :func:`loads` accepts. RFC 8259
 #: §9 lets a parser "set limits on the maximum depth of nesting". No DIDComm
@@ -90,27 +91,42 @@ def _may_hold_surrogate(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
-def _too_deep(text: str, value: Any) -> bool:
-    """True if ``value`` nests arrays/objects more than :data:`MAX_DEPTH` deep.
+def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True if ``value`` nests arrays/objects (dicts, mappings, lists, tuples) more than ``limit`` deep.
 
-    A text with at most MAX_DEPTH brackets cannot be deeper, so the walk is
-    skipped for ordinary messages; otherwise it is iterative.
+    Iterative, so that it is safe on any input, including objects a caller
+    built that never went through :func:`loads`. The one depth walker of the
+    package: the DID, OOB and DIDComm v2 layers call it for caller-passed
+    objects before their own recursive copies.
+
+    Args:
+        value: any Python value.
+        limit: the deepest nesting allowed (default :data:`MAX_DEPTH`).
+    Returns:
+        whether the nesting exceeds ``limit``.
     """
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        if isinstance(item, dict):
+        if isinstance(item, Mapping):
             children: Any = item.values()
-        elif isinstance(item, list):
+        elif isinstance(item, (list, tuple)):
             children = item
         else:
             continue
-        if depth > MAX_DEPTH:
+        if depth > limit:
             return True
         stack.extend((child, depth + 1) for child in children)
     return False
+
+
+def _too_deep(text: str, value: Any) -> bool:
+    """:func:`deeper_than` for a value just parsed from ``text``.
+
+    A text with at most MAX_DEPTH brackets cannot be deeper, so the walk is
+    skipped for ordinary messages.
+    """
+    return text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value)
 
 
 def _has_unpaired_surrogate(value: Any) -> bool:

@@ -258,7 +258,7 @@ def test_dumps_circular_and_deep():
 
 
 def test_all_is_explicit():
-    assert sorted(_json.__all__) == ["MAX_DEPTH", "canonical_dumps", "dumps", "dumps_bytes", "loads"]
+    assert sorted(_json.__all__) == ["MAX_DEPTH", "canonical_dumps", "deeper_than", "dumps", "dumps_bytes", "loads"]
 
 
 # ---------------------------------------------------------------------------
@@ -348,3 +348,20 @@ def test_many_brackets_at_low_depth_are_fine() -> None:
     from refdidcomm._json import loads
 
     assert len(loads("[" + ",".join(["[]"] * 500) + "]")) == 500
+
+
+def test_deeper_than_walks_caller_built_objects_without_recursion() -> None:
+    from types import MappingProxyType
+
+    from refdidcomm._json import MAX_DEPTH, deeper_than
+
+    deep: object = "leaf"
+    for i in range(10_000):
+        deep = (deep,) if i % 3 == 0 else ({"k": deep} if i % 3 == 1 else MappingProxyType({"m": deep}))
+    assert deeper_than(deep)
+    shallow: object = 1
+    for _ in range(MAX_DEPTH):
+        shallow = [shallow]
+    assert not deeper_than(shallow)
+    assert deeper_than([shallow])
+    assert not deeper_than("[[[[", 1)

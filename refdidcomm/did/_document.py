@@ -64,7 +64,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
-from .. import _sec1
+from .. import _json, _sec1
 from .._rfc7517 import JWK
 from ..encoding import MULTIKEY_LENGTHS, MULTIKEY_MAX_LEN, b58decode, multibase_decode, multikey_decode, multikey_encode
 from ..errors import InvalidKey, MalformedDID, MalformedMessage, UnsupportedAlgorithm, UsageError
@@ -155,18 +155,8 @@ def check_depth(value: Any, where: str, *, limit: int = MAX_DOCUMENT_DEPTH) -> N
     Raises:
         MalformedDID: nested deeper, naming ``where``.
     """
-    stack: List[Tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, Mapping):
-            children: Any = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            raise MalformedDID(f"JSON nested deeper than {limit} levels", where)
-        stack.extend((child, depth + 1) for child in children)
+    if _json.deeper_than(value, limit):
+        raise MalformedDID(f"JSON nested deeper than {limit} levels", where)
 
 
 class DIDURL(NamedTuple):

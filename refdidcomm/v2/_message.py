@@ -77,23 +77,6 @@ def normalize_media_type(value: str) -> str:
     return value if "/" in value else "application/" + value
 
 
-def _deeper_than(obj: Any, limit: int) -> bool:
-    """True if ``obj`` nests dicts/lists/tuples more than ``limit`` deep (iterative: no recursion)."""
-    stack = [(obj, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
-
-
 def json_copy(obj: Any, field_name: str) -> Any:
     """A caller-passed JSON value, made into freshly parsed JSON under the same limits as text input.
 
@@ -112,7 +95,7 @@ def json_copy(obj: Any, field_name: str) -> Any:
         UsageError: a value JSON cannot represent (a set, bytes, NaN, a
             non-str member name, a cycle) -- the caller's mistake.
     """
-    if _deeper_than(obj, _json.MAX_DEPTH):
+    if _json.deeper_than(obj):
         raise MalformedMessage(f"JSON nested deeper than {_json.MAX_DEPTH} levels", field_name)
     return _json.loads(_json.dumps(obj), field=field_name)
 
