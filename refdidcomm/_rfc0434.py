@@ -828,6 +828,33 @@ def resolve_mediator(
     raise MalformedInvitation(f"the mediator {mediator.did} declares no usable DIDComm service with a URI{detail}", where)
 
 
+def _v1_recipient_key(doc: Any, ref: str) -> str:
+    """A DIDComm v1 recipient key as a sender can pack to it: a did:key.
+
+    ``recipientKeys`` of a ``did-communication`` service in a DID document
+    are references into the document (did:peer:2 writes ``#key-1``; RFC 0067
+    allows them), which a v1 packer cannot use as they are. A reference to a
+    verification method of this document becomes the did:key of its Ed25519
+    key (the form OOB 1.1 uses inline); a did:key or raw verkey is kept.
+
+    Raises:
+        MalformedInvitation: the reference names no method of the document,
+            or the method is not an Ed25519 key (RFC 0019 envelopes are
+            addressed to Ed25519 verkeys).
+    """
+    if not ref.startswith("did:") or ref.startswith("did:key:"):
+        return ref
+    found = _did.dereference(doc, ref)
+    if not isinstance(found, _did.VerificationMethod):
+        raise MalformedInvitation(f"recipient key {ref!r} names no verification method", "recipientKeys")
+    material = _did.key_of(found)
+    if material.crv != "Ed25519":
+        raise MalformedInvitation(
+            f"recipient key {ref!r} is {material.crv}; DIDComm v1 envelopes need an Ed25519 key", "recipientKeys"
+        )
+    return _did.create_did_key(material.jwk)
+
+
 def endpoints_of_did(
     did_text: str,
     *,
@@ -863,6 +890,12 @@ def endpoints_of_did(
         if not recipients:
             reasons.append(f"{did_text}: {ep.id} has no recipient keys")
             continue
+        if ep.type in V1_SERVICE_TYPES:
+            try:
+                recipients = tuple(_v1_recipient_key(doc, ref) for ref in recipients)
+            except (MalformedDID, MalformedInvitation) as exc:
+                reasons.append(f"{did_text}: {ep.id}: {exc.reason}")
+                continue
         uri, routing, accept = ep.uri, ep.routing_keys, ep.accept
         if uri.startswith("did:"):
             try:
@@ -896,8 +929,10 @@ def service_endpoints(
         are used: an OOB 1.x invitation starts a DIDComm v1 exchange, and a
         ``DIDCommMessaging`` service names no v1 recipient keys (ACA-Py,
         for one, writes its did:peer:2/4 for DIDComm v1 with
-        ``did-communication`` services). A malformed service is skipped
-        with its reason.
+        ``did-communication`` services). Their ``recipientKeys``
+        references into the DID document come back as the did:key of the
+        Ed25519 key they name, ready for a v1 packer. A malformed service is
+        skipped with its reason.
 
     Raises:
         MalformedInvitation: no usable service (``field`` ``services``),

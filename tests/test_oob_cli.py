@@ -222,9 +222,11 @@ def test_create_peer_and_v2(tmp_path: Any, capsys: pytest.CaptureFixture) -> Non
             # DIDComm v1: never "dm" (peer DID spec); a did-communication service naming the Ed25519 key.
             assert service.types == ("did-communication",) and '"dm"' not in _service_json(result["did"])
             assert service.id == result["did"] + "#didcomm-0" and service.raw["priority"] == 0
-            assert endpoint.recipient_keys == (result["did"] + "#key-1",)
-            verkey = did.key_of(did.dereference(doc, endpoint.recipient_keys[0]))
-            assert verkey.crv == "Ed25519" and verkey.public_key == keys[0].x
+            # The service's "#key-1" reference comes back as what a v1 packer
+            # can address: the did:key of that Ed25519 key.
+            ref = did.key_of(did.dereference(doc, result["did"] + "#key-1"))
+            assert ref.crv == "Ed25519" and ref.public_key == keys[0].x
+            assert endpoint.recipient_keys == (did.create_did_key(keys[0]),)
 
 
 def _service_json(peer: str) -> str:

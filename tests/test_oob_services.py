@@ -84,7 +84,7 @@ def test_rfc0434_two_entry_example_uses_the_inline_entry_and_skips_the_unresolva
 def test_order_is_the_senders_preference() -> None:
     endpoints = oob.service_endpoints(v1(["did:example:faber", inline(accept=["didcomm/aip2;env=rfc19"])]), resolve=resolve)
     assert [e.uri for e in endpoints] == ["https://faber.example/a", "https://faber.example/b", "https://example.com:5000"]
-    assert endpoints[0].recipient_keys == ("did:example:faber#1",)  # made absolute
+    assert endpoints[0].recipient_keys == (KEY,)  # "#1" is the Ed25519 key of VERKEY, as its did:key
     assert endpoints[0].routing_keys == (KEY,) and endpoints[0].source == "did:example:faber"
     assert endpoints[2].accept == ("didcomm/aip2;env=rfc19",)
 
@@ -116,8 +116,10 @@ def test_v1_invitation_uses_only_the_did_communication_service() -> None:
     peer = peer2_v1("https://bob.example/v1", routing=[KEY], extra=[dm])  # the v2 service comes first
     [endpoint] = oob.service_endpoints(v1([peer]))
     assert endpoint.uri == "https://bob.example/v1" and endpoint.source == peer
-    assert endpoint.recipient_keys == (peer + "#key-1",) and endpoint.routing_keys == (KEY,)
-    assert did.key_of(did.dereference(peer, endpoint.recipient_keys[0])).crv == "Ed25519"
+    # "#key-1" is returned as what a v1 packer addresses: the did:key of that Ed25519 key.
+    ed = did.key_of(did.dereference(peer, peer + "#key-1"))
+    assert ed.crv == "Ed25519"
+    assert endpoint.recipient_keys == (did.create_did_key(ed.jwk),) and endpoint.routing_keys == (KEY,)
     # ... and a DIDComm v2 invitation from the same DID uses only the DIDCommMessaging one.
     [endpoint] = oob.service_endpoints(oob.parse(oob.make_invitation_v2(from_did=peer)))
     assert endpoint.uri == "https://bob.example/v2" and endpoint.recipient_keys == (peer + "#key-2",)
@@ -260,3 +262,22 @@ def test_decoded_is_accepted_and_other_things_are_not() -> None:
     assert oob.service_endpoints(decoded)[0].uri == "https://example.com:5000"
     with pytest.raises(UsageError):
         oob.service_endpoints({"@type": "x"})  # type: ignore[arg-type]
+
+
+def test_v1_did_service_recipient_references_become_did_keys() -> None:
+    # FABER's did-communication services name "#1" (an Ed25519VerificationKey2018).
+    endpoints = oob.service_endpoints(v1(["did:example:faber"]), resolve=resolve)
+    assert [e.recipient_keys for e in endpoints] == [(KEY,), (KEY,)]
+
+
+def test_v1_did_service_naming_a_non_ed25519_key_is_skipped_with_the_reason() -> None:
+    x_doc = {
+        "id": "did:example:xonly",
+        "verificationMethod": [
+            {"id": "#x", "type": "Multikey", "controller": "did:example:xonly", "publicKeyMultibase": _x(3)}
+        ],
+        "keyAgreement": ["#x"],
+        "service": [{"id": "#dc", "type": "did-communication", "recipientKeys": ["#x"], "serviceEndpoint": "https://x.example"}],
+    }
+    with pytest.raises(MalformedInvitation, match="DIDComm v1 envelopes need an Ed25519 key"):
+        oob.service_endpoints(v1(["did:example:xonly"]), resolve=lambda d: did.resolve(d, documents={"did:example:xonly": x_doc}))
