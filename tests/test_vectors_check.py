@@ -24,7 +24,10 @@ SUPPORTED = [
     "jose_concat_kdf", "ec_points", "ecdsa_rfc6979", "didcomm_appendix_c",
     "didcomm_v2_spec_appendix_c", "didcomm_v2_sicpa_python", "didcomm_v2_sicpa_rust", "didcomm_v2_seeded", "did_key",
     "codecs", "oob_encode", "oob_services", "did_peer",
+    "did_documents", "qr", "coprotocol_messages", "didcomm_v2_forward",
 ]
+#: Files with keys and documents but no cases: check reports them, it has nothing to run.
+KEY_FILES = ["didcomm_v2_keys"]
 
 
 def _load(name: str) -> dict:
@@ -41,17 +44,28 @@ def test_project_file_passes(name: str, backend: crypto.Backend) -> None:
     assert report.ok
 
 
-def test_every_project_file_is_supported_or_reported_unsupported() -> None:
-    be = crypto.backend("pure")
-    for path in sorted(VECTORS.glob("*.json")):
-        doc = json.loads(path.read_text(encoding="utf-8"))
+def test_no_project_file_is_unsupported() -> None:
+    """Every vector file of the project has a runner; only key files have no cases to run."""
+    names = sorted(path.stem for path in VECTORS.glob("*.json"))
+    assert sorted(set(names) - set(KEY_FILES)) == sorted(SUPPORTED)
+    for name in names:
+        doc = _load(name)
         schema = doc["header"].get("schema", doc["header"]["name"])
-        if schema in known_schemas():
-            continue
-        report = check_document(doc, [be], path=str(path))
-        assert not report.supported and not report.ok
-        assert report.problem.startswith("unsupported file")
-        assert report.results == []
+        if name in KEY_FILES:
+            assert "cases" not in doc and schema not in known_schemas()
+            report = check_document(doc, [crypto.backend("pure")], path=name)
+            assert not report.ok and report.results == []
+            assert report.problem == "unsupported file: it has no cases (a key or data file, not vectors)"
+        else:
+            assert schema in known_schemas(), name
+
+
+def test_an_unknown_schema_is_reported_unsupported() -> None:
+    doc = _load("qr")
+    doc["header"]["name"] = "qr_v9"
+    report = check_document(doc, [crypto.backend("pure")])
+    assert not report.supported and not report.ok and report.results == []
+    assert report.problem == "unsupported file: schema 'qr_v9' is not one check knows"
 
 
 def test_supported_list_is_known() -> None:
@@ -170,7 +184,11 @@ def test_cli_check_passes_and_prints_each_case(capsys) -> None:
 
 
 def test_cli_check_fails_on_unsupported_and_on_failures(tmp_path: pathlib.Path, capsys) -> None:
-    assert _cli(["vectors", "check", "--backend", "pure", str(VECTORS / "qr.json")]) == 1
+    doc = _load("qr")
+    doc["header"]["name"] = "qr_v9"
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text(json.dumps(doc))
+    assert _cli(["vectors", "check", "--backend", "pure", str(unknown)]) == 1
     assert "unsupported file" in capsys.readouterr().out
     doc = _load("aes_gcm")
     _first(doc, result="valid")["ct"] = "00"
@@ -198,3 +216,93 @@ def test_cli_check_native_unavailable_is_a_usage_error(monkeypatch, capsys) -> N
     monkeypatch.setattr(_cli_vectors.crypto, "backend", unavailable)
     assert _cli(["vectors", "check", "--backend", "native", str(VECTORS / "aes_gcm.json")]) == 2
     assert "not here" in capsys.readouterr().err
+
+
+# -- the runners of did_documents, qr, coprotocol_messages, didcomm_v2_forward fail on tampering
+
+
+def _only(doc: dict, case: dict) -> list:
+    doc["cases"] = [case]
+    return check_document(doc, [crypto.backend("pure")]).results
+
+
+def test_did_documents_runner_checks_outputs_and_errors() -> None:
+    doc = _load("did_documents")
+    case = _first(doc, op="did_url", result="valid")
+    case["fragment"] = "not-the-fragment"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "parts" in got.detail
+    doc = _load("did_documents")
+    case = _first(doc, op="key_of", result="invalid")
+    case["reason"] = "a reason the library never gives"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "expected a message containing" in got.detail
+    doc = _load("did_documents")
+    case = _first(doc, op="services", result="invalid")
+    case["error"] = "DecryptionError"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "expected DecryptionError" in got.detail
+
+
+def test_qr_runner_checks_known_answers() -> None:
+    doc = _load("qr")
+    case = _first(doc, op="format_information")
+    case["bits"] = ("1" if case["bits"][0] == "0" else "0") + case["bits"][1:]
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "bits" in got.detail
+    doc = _load("qr")
+    case = _first(doc, op="capacity")
+    case["byte"] -= 1  # one less than Table 7: one more would still fit
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "do not fit" in got.detail
+    doc = _load("qr")
+    case = _first(doc, op="encode", result="invalid")
+    case.update(payload={"repeat_utf8": "a", "count": 10}, expected_mode="byte")
+    [got] = _only(doc, case)
+    assert got.status == "fail"
+
+
+def test_coprotocol_runner_checks_each_kind() -> None:
+    doc = _load("coprotocol_messages")
+    case = _first(doc, kind="message", result="invalid")
+    case["field"] = "not-the-field"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "field" in got.detail
+    doc = _load("coprotocol_messages")
+    case = _first(doc, kind="walkthrough")
+    case["seed"] = "another seed"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "transcript" in got.detail
+    doc = _load("coprotocol_messages")
+    case = _first(doc, kind="selection", result="valid")
+    case["result"] = "invalid"  # it matches, so it is not a no-match case
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "no match" in got.detail
+    doc = _load("coprotocol_messages")
+    case = _first(doc, kind="receive", result="invalid")
+    case["steps"][-1]["rejected"] = None
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "rejected" in got.detail
+
+
+def test_v2_forward_runner_reproduces_and_peels() -> None:
+    doc = _load("didcomm_v2_forward")
+    case = _first(doc, operation="wrap", result="valid")
+    case["hops"][0]["next"] = "did:example:mallory"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "hop 0 next" in got.detail
+    doc = _load("didcomm_v2_forward")
+    case = _first(doc, operation="wrap", result="valid")
+    case["tcId"] = 999  # the rng is seeded by tcId: other draws, other bytes
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "re-encrypted" in got.detail
+    doc = _load("didcomm_v2_forward")
+    case = next(c for c in doc["cases"] if c["operation"] == "unwrap" and c.get("error_field"))
+    case["error_field"] = "body"
+    [got] = _only(doc, case)
+    assert got.status == "fail" and "field" in got.detail
+    doc = _load("didcomm_v2_forward")
+    case = _first(doc, operation="wrap", result="invalid")
+    case["error_contains"] = "something else"
+    [got] = _only(doc, case)
+    assert got.status == "fail"

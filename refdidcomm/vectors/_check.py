@@ -88,7 +88,9 @@ class _Skip(Exception):
 
 def _error_classes() -> Dict[str, type]:
     names: Dict[str, type] = {}
-    for module in (errors, jwk, did, oob, v1, jws, jwe):
+    from .. import coprotocol
+
+    for module in (errors, jwk, did, oob, v1, jws, jwe, coprotocol):
         for name in dir(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and issubclass(obj, RefDIDCommError):
@@ -110,8 +112,8 @@ def error_class(name: str) -> type:
     return _ERRORS[name]
 
 
-def _expect(case: Mapping[str, Any], thunk: Callable[[], Any]) -> None:
-    """Run an operation that must raise the case's ``error`` (checking ``field``, ``expected_message``)."""
+def _expect(case: Mapping[str, Any], thunk: Callable[[], Any]) -> RefDIDCommError:
+    """Run an operation that must raise the case's ``error`` (checking ``field``, ``expected_message``); return the error."""
     name = case.get("error")
     if not isinstance(name, str):
         raise _Fail("invalid case without an 'error' class")
@@ -127,7 +129,7 @@ def _expect(case: Mapping[str, Any], thunk: Callable[[], Any]) -> None:
             raise _Fail(f"expected reason {case['expected_message']!r}, got {getattr(exc, 'reason', str(exc))!r}") from None
         if "reason" in case and isinstance(case["reason"], str) and case["reason"] not in str(exc):
             raise _Fail(f"expected a message containing {case['reason']!r}, got {str(exc)!r}") from None
-        return
+        return exc
     raise _Fail(f"expected {name}, but the operation succeeded (returned {type(got).__name__})")
 
 
@@ -1076,6 +1078,289 @@ def _v2_seeded(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, op
 
 
 # ---------------------------------------------------------------------------
+# DID documents, DID URLs, services (the project's did_documents.json)
+# ---------------------------------------------------------------------------
+
+
+def _did_documents(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from ..did._document import absolute_id
+
+    op, valid = case["op"], case["result"] != "invalid"
+    if op == "key_of":
+        if not valid:
+            _expect(case, lambda: did.key_of(case["vm"]))
+            return
+        km = did.key_of(case["vm"], base_did=case["base_did"])
+        _eq("kty/crv", (km.kty, km.crv), (case["kty"], case["crv"]))
+        _eq("kid", km.jwk.kid, absolute_id(case["vm"]["id"], case["base_did"] or ""))
+        _eq("private part", km.jwk.d, None)
+        if "multikey" in case:
+            _eq("multikey", km.multikey, case["multikey"])
+        if "public_key" in case:
+            _eq("public key", km.public_key.hex(), case["public_key"])
+        if "jwk" in case:
+            _eq("JWK", km.jwk.to_dict(include_kid=False), {k: case["jwk"][k] for k in ("kty", "crv", "x", "y") if k in case["jwk"]})
+    elif op == "document":
+        if not valid:
+            _expect(case, lambda: did.DIDDocument.from_dict(case["document"], did=case.get("did")))
+            return
+        parsed = did.DIDDocument.from_dict(case["document"])
+        _eq("authentication", [vm.id for vm in parsed.authentication], case["authentication"])
+        _eq("keyAgreement", [vm.id for vm in parsed.key_agreement], case["key_agreement"])
+        _eq("services", len(parsed.service), case["services"])
+        _eq("unresolved references", [list(ref) for ref in parsed.unresolved_references], case.get("unresolved", []))
+        _eq("document", parsed.to_dict(), case["document"])
+    elif op == "services":
+        parsed = did.DIDDocument.from_dict(case["document"])
+        if not valid:
+            _expect(case, lambda: did.normalize_services(parsed))
+            return
+        got = [{"uri": e.uri, "accept": None if e.accept is None else list(e.accept), "routing_keys": list(e.routing_keys),
+                "recipient_keys": list(e.recipient_keys), "priority": e.priority, "id": e.id, "type": e.type}
+               for e in did.normalize_services(parsed)]
+        _eq("endpoints", got, case["endpoints"])
+    elif op == "did_url":
+        if not valid:
+            _expect(case, lambda: did.parse_did_url(case["text"]))
+            return
+        url = did.parse_did_url(case["text"])
+        got = {name: getattr(url, name) for name in ("did", "method", "method_specific_id", "path", "query", "fragment", "url")}
+        _eq("parts", got, {name: case["text" if name == "url" else name] for name in got})
+    elif op == "absolute_id":
+        if not valid:
+            _expect(case, lambda: absolute_id(case["reference"], case["base_did"]))
+            return
+        _eq("absolute", absolute_id(case["reference"], case["base_did"]), case["absolute"])
+    else:
+        raise _Fail(f"unknown op {op!r}")
+
+
+# ---------------------------------------------------------------------------
+# QR codes (the project's qr.json): known answers of ISO/IEC 18004, no decoder
+# ---------------------------------------------------------------------------
+
+
+def _qr_payload(case: Mapping[str, Any]) -> str:
+    if "payload" in case:  # {repeat_utf8, count}: the string repeated count times
+        return case["payload"]["repeat_utf8"] * case["payload"]["count"]
+    return case["payload_utf8"]
+
+
+def _qr_fits(payload: str, version: int, ecc: str) -> bool:
+    """Whether ``payload`` fits into ``version`` at ``ecc`` (ISO/IEC 18004 Table 7)."""
+    from .. import qr
+
+    try:
+        return qr.encode(payload, ecc=ecc, min_version=version, mask=0).version == version
+    except UsageError:  # longer than version 40 holds
+        return False
+
+
+def _qr(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _iso18004, _iso18004_rs, qr
+
+    op = case["op"]
+    if op == "rs_generator":
+        g = _iso18004_rs.GENERATORS[case["n"]]
+        _eq("alpha exponents", [_iso18004_rs.LOG[c] for c in g], case["alpha_exponents"])
+        if "coefficients" in case:
+            _eq("coefficients", bytes(g).hex(), case["coefficients"])
+    elif op == "rs":
+        _eq("error correction", bytes(_iso18004_rs.rs_remainder(list(_h(case["data"])), case["n"])).hex(), case["ec"])
+    elif op == "data_codewords":
+        payload = case["payload_utf8"]
+        _eq("mode", _iso18004.choose_mode(payload), case["mode"])
+        _eq("codewords", bytes(_iso18004.data_codewords(case["mode"], payload, case["version"], case["ecc"])).hex(), case["codewords"])
+        code = qr.encode(payload, ecc=case["ecc"])
+        _eq("version/mode of the symbol", (code.version, code.mode), (case["version"], case["mode"]))
+    elif op == "format_information":
+        _eq("bits", format(_iso18004.format_information(case["ecc"], case["mask"]), "015b"), case["bits"])
+    elif op == "version_information":
+        _eq("bits", format(_iso18004.version_information(case["version"]), "018b"), case["bits"])
+    elif op == "codewords":
+        _eq("total codewords", _iso18004.total_codewords(case["version"]), case["total_codewords"])
+        _eq("remainder bits", _iso18004.remainder_bits(case["version"]), case["remainder_bits"])
+    elif op == "blocks":
+        _eq("groups", [list(g) for g in _iso18004.block_structure(case["version"], case["ecc"])], case["groups"])
+    elif op == "capacity":
+        version, ecc = case["version"], case["ecc"]
+        _eq("data codewords", _iso18004.data_codeword_count(version, ecc), case["data_codewords"])
+        for mode, unit in (("numeric", "7"), ("alphanumeric", "A"), ("byte", "a")):
+            # Table 7's count fits exactly: that many characters fit, one more does not.
+            _eq(f"{mode}: {case[mode]} characters fit", _qr_fits(unit * case[mode], version, ecc), True)
+            _eq(f"{mode}: {case[mode] + 1} characters do not fit", _qr_fits(unit * (case[mode] + 1), version, ecc), False)
+    elif op == "encode" and case["result"] == "invalid":
+        kwargs = {k: case[k] for k in ("ecc", "min_version", "mask", "mode") if k in case}
+        payload = _qr_payload(case)
+        if "expected_mode" in case:  # one character less fills version 40 exactly
+            _eq("mode", _iso18004.choose_mode(payload), case["expected_mode"])
+            _eq("version of one character less", qr.encode(payload[:-1], **kwargs).version, 40)
+        _expect(case, lambda: qr.encode(payload, **kwargs))
+    else:
+        raise _Fail(f"unknown op {op!r} (result {case['result']})")
+
+
+# ---------------------------------------------------------------------------
+# Coprotocols (the project's coprotocol_messages.json: Aries RFC 0482 / 0478)
+# ---------------------------------------------------------------------------
+
+
+def _coprotocol_summary(msg: Any) -> Dict[str, Any]:
+    """A parsed message in the language-neutral form of the file's ``expected``."""
+    from .. import _rfc0482, coprotocol as co
+
+    out: Dict[str, Any] = {"name": msg.name, "id": msg.id, "pthid": msg.pthid}
+    if isinstance(msg, co.Bind):
+        out.update(goal_code=msg.goal_code, co_binding_id=msg.co_binding_id,
+                   cast=None if msg.cast is None else [c.to_json() for c in msg.cast], piuri_pat=msg.piuri_pat,
+                   prefer=None if msg.prefer is None else [p.to_json() for p in msg.prefer])
+    elif isinstance(msg, co.Attach):
+        out.update(piuri=msg.piuri, expires_time=None if msg.expires_time is None else _rfc0482.format_time(msg.expires_time))
+    elif isinstance(msg, (co.Input, co.Output)):
+        out.update(interaction_point=msg.interaction_point, data=msg.data)
+    elif isinstance(msg, co.ProblemReport):
+        out.update(code=msg.code, comment=msg.comment, args=list(msg.args), ack=list(msg.ack), impact=msg.impact,
+                   items=[list(i) for i in msg.items], text=msg.text)
+    return out
+
+
+def _coprotocol(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import coprotocol as co
+
+    kind, valid = case["kind"], case["result"] != "invalid"
+    if kind == "message":
+        raw = case["message_utf8"] if "message_utf8" in case else case["message"]
+        if not valid:
+            exc = _expect({k: v for k, v in case.items() if k != "field"}, lambda: co.parse_message(raw, case["shape"]))
+            # An error without a field is about the whole message: the file writes "message".
+            _eq("field", getattr(exc, "field", None) or "message", case["field"])
+            return
+        parsed = co.parse_message(raw, case["shape"])
+        _eq("message", _coprotocol_summary(parsed), case["expected"])
+        again = co.parse_message(parsed.to_message(case["shape"]), case["shape"])
+        _eq("id after a round trip", again.id, parsed.id)
+    elif kind == "interface":
+        if not valid:
+            _expect(case, lambda: co.parse_interface(case["interface_utf8"], final=case["final"]))
+            return
+        interface = co.parse_interface(case["interface_utf8"], final=case["final"])
+
+        def points(ps: Any) -> List[Dict[str, Any]]:
+            return [{"name": p.name, "params": [[q.name, q.type] for q in p.params], "states": list(p.states), "final": p.final} for p in ps]
+
+        got = {"goal": interface.goal, "roles": [{"role": r.role, "get": points(r.get), "give": points(r.give)} for r in interface.roles]}
+        _eq("interface", got, case["expected"])
+    elif kind == "selection":
+        # invalid: no implementation matches; the called side answers with the problem report.
+        interface = co.parse_interface(case["interface_utf8"], final=("return",))
+        registry = co.Registry(co.Implementation(i["piuri"], (interface,), tuple(i["roles"]), i["attributes"]) for i in case["implementations"])
+        bind = co.parse_message(case["bind"], "v1")
+        ranking = [c.implementation.piuri for c in registry.rank(bind)]
+        _eq("ranking", ranking, case["expected_ranking"])
+        if not valid:  # the file's invalid selections are the no-match ones (a valid one may be too: tcId 81)
+            _eq("no match", ranking, [])
+        answer = co.parse_message(co.Called(registry, shape="v1").receive(case["bind"]).messages[0], "v1")
+        if ranking:
+            _eq("answer", (type(answer).__name__, getattr(answer, "piuri", None)), ("Attach", ranking[0]))
+        else:
+            _eq("answer", (type(answer).__name__, getattr(answer, "code", None)), ("ProblemReport", case["problem_code"]))
+    elif kind == "walkthrough":
+        from .. import _rfc0482_demo
+
+        _eq("clock, hold", (case["clock"], case["hold_seconds"]), (_rfc0482_demo.DEMO_CLOCK, _rfc0482_demo.DEMO_HOLD_SECONDS))
+        _eq("transcript", co.walkthrough(case["shape"], seed=case["seed"]), case["transcript"])
+    elif kind == "receive":
+        # invalid: a step is rejected (the machine answers or drops it; it never raises).
+        _eq("registry", case["registry"], "payment")
+        rejected_any = False
+        for side in {"called": ["called"], "caller": ["caller"], "both": ["called", "caller"]}[case["side"]]:
+            machine = co.Called(co.payment_registry(), shape=case["shape"]) if side == "called" else co.Caller(shape=case["shape"])
+            for number, step in enumerate(case["steps"]):
+                got = machine.receive(step["message_utf8"] if "message_utf8" in step else step["message"])
+                _eq(f"{side} step {number} reply", [(m.get("@type") or m["type"]).rsplit("/", 1)[-1] for m in got.messages], step["reply"])
+                if "problem_code" in step:
+                    report = co.parse_message(got.messages[0], case["shape"])
+                    _eq(f"{side} step {number} problem code", getattr(report, "code", None), step["problem_code"])
+                rejected = [e.code for e in got.events if isinstance(e, co.Rejected)]
+                _eq(f"{side} step {number} rejected", rejected, [step["rejected"]] if step["rejected"] else [])
+                rejected_any = rejected_any or bool(rejected)
+        _eq("some step rejected", rejected_any, not valid)
+    else:
+        raise _Fail(f"unknown kind {kind!r}")
+
+
+# ---------------------------------------------------------------------------
+# DIDComm v2 forward (the project's didcomm_v2_forward.json)
+# ---------------------------------------------------------------------------
+
+
+def _sha256_counter_rng(label: str) -> Callable[[int], bytes]:
+    """didcomm_v2_forward.json's rng: SHA-256(SHA-256(label) || counter, 8 bytes big-endian) blocks, counter from 0."""
+    seed = hashlib.sha256(label.encode("utf-8")).digest()
+    counter = [0]
+
+    def rng(n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
+            counter[0] += 1
+        return out[:n]
+
+    return rng
+
+
+def _v2_forward(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
+    from .. import _json, routing
+    from ..v2._keys import make_resolver, relationship_keys
+
+    resolver = make_resolver(doc["keys"]["documents"])
+    secrets = {kid: jwk.JWK.from_dict(d).with_kid(kid) for kid, d in doc["keys"]["secrets"].items()}
+    if case["operation"] == "unwrap":
+        if "forward_plaintext" in case:  # packed is the forward message encrypted to mediator1
+            opened = jwe.decrypt(case["packed"], secrets, backend=be)
+            _eq("forward plaintext", _json.loads(opened.plaintext), case["forward_plaintext"])
+        if "secrets_override" in case:
+            secrets = {kid: jwk.JWK.from_dict(d).with_kid(kid) for kid, d in case["secrets_override"].items()}
+        if case["result"] == "invalid":
+            _expect(dict(case, field=case.get("error_field")) if case.get("error_field") else case,
+                    lambda: routing.unwrap_forward(case["packed"], secrets=secrets, resolver=resolver, backend=be))
+            return
+        got = routing.unwrap_forward(case["packed"], secrets=secrets, resolver=resolver, backend=be)
+        _eq("next", got.next, case["next"])
+        _eq("forwarded", got.forwarded, case["forwarded"])
+        return
+    if case["operation"] != "wrap":
+        raise _Fail(f"unknown operation {case['operation']!r}")
+    if case["result"] == "invalid":
+        _expect(dict(case, reason=case["error_contains"]), lambda: routing.wrap_for_recipient("{}", case["to"], resolver=resolver, backend=be))
+        return
+    # The inner message: anoncrypt to the recipient's first-curve keyAgreement keys, then the forward layers, one rng.
+    rng = _sha256_counter_rng(f"refdidcomm v2 forward|{case['tcId']}")
+    keys = relationship_keys(resolver(case["to"]), "key_agreement")
+    keys = [k for k in keys if k.crv == keys[0].crv]
+    inner_enc = "XC20P" if keys[0].crv == "X25519" else "A256GCM"
+    inner = _json.dumps(jwe.encrypt(case["plaintext_utf8"].encode("utf-8"), keys, enc=inner_enc, rng=rng, backend=be))
+    _eq("inner (re-encrypted with the recorded rng)", inner, case["inner"])
+    packed, meta = routing.wrap_for_recipient(inner, case["to"], resolver=resolver, headers=case.get("headers"), enc=case["enc"],
+                                              rng=rng, backend=be)
+    _eq("packed (re-wrapped with the recorded rng)", packed, case["packed"])
+    want = case["service_metadata"]
+    got_meta = None if meta is None else {"id": meta.id, "service_endpoint": meta.service_endpoint, "routing_keys": list(meta.routing_keys)}
+    _eq("service metadata", got_meta, want)
+    layer: Any = packed
+    for number, hop in enumerate(case["hops"]):
+        got = routing.unwrap_forward(layer, secrets=secrets, resolver=resolver, backend=be)
+        _eq(f"hop {number} recipient kid", got.recipient_kid, hop["recipient_kid"])
+        _eq(f"hop {number} next", got.next, hop["next"])
+        _eq(f"hop {number} forward id", got.forward_message.id, hop["forward_id"])
+        for name, value in (case.get("headers") or {}).items():
+            _eq(f"hop {number} header {name}", got.forward_message.to_dict().get(name), value)
+        layer = got.forwarded
+    _eq("what reaches the recipient", _json.loads(layer), _json.loads(inner))
+    _eq("plaintext", jwe.decrypt(layer, secrets, backend=be).plaintext.decode("utf-8"), case["plaintext_utf8"])
+
+
+# ---------------------------------------------------------------------------
 # Registry and driver
 # ---------------------------------------------------------------------------
 
@@ -1110,6 +1395,10 @@ _RUNNERS: Dict[str, Runner] = {
     "didcomm_v2_generated": _v2_generated,
     **{name: _v2_published for name in _V2_PUBLISHED_KEY_SETS},
     "didcomm_v2_seeded": _v2_seeded,
+    "did_documents": _did_documents,
+    "qr": _qr,
+    "coprotocol_messages": _coprotocol,
+    "didcomm_v2_forward": _v2_forward,
 }
 
 def known_schemas() -> List[str]:
