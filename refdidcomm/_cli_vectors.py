@@ -9,7 +9,9 @@
 * ``check PATH... [--backend pure|native|both|auto] [--quiet] [--slow]``:
   run every case of each file (a directory means its ``*.json`` files) and
   print one line per case, then a summary. Exit status 0 when every case
-  passed; 1 when a case failed or a file is unsupported or unreadable;
+  passed (data-only files such as key files are listed, not run, when a
+  folder or several files are checked); 1 when a case failed, a file is
+  unsupported or unreadable, or no case ran at all;
   2 for a usage error (e.g. ``--backend native`` where it cannot load).
 
 ``auto`` (the default of ``check``) runs every backend that loads here and
@@ -62,9 +64,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print("error: no vector files given", file=sys.stderr)
         return 2
     totals = {"pass": 0, "fail": 0, "skip": 0}
-    bad_files = 0
+    bad_files = data_files = 0
     for path in files:
         report = check_file(path, backends, slow=args.slow)
+        if report.data_only and len(files) > 1:
+            # Keys or documents that other files name; checked through them.
+            data_files += 1
+            print(f"data {path}: no cases (keys or documents other vector files use)")
+            continue
         if not report.supported or report.problem:
             bad_files += 1
             print(f"FILE {path}: {report.problem}")
@@ -78,9 +85,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
             print(f"{line}: {r.detail}" if r.detail else line)
         print(f"file {path} ({report.schema}): {report.passed} passed, {report.failed} failed, {report.skipped} skipped")
     print(
-        f"summary: {len(files)} files ({bad_files} unsupported or unreadable), "
+        f"summary: {len(files)} files ({bad_files} unsupported or unreadable, {data_files} data only), "
         f"{totals['pass']} passed, {totals['fail']} failed, {totals['skip']} skipped"
     )
+    if not totals["pass"] and not totals["fail"]:
+        print("error: no case was run", file=sys.stderr)
+        return 1
     return 1 if totals["fail"] or bad_files else 0
 
 

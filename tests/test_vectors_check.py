@@ -180,7 +180,7 @@ def test_cli_check_passes_and_prints_each_case(capsys) -> None:
     assert _cli(["vectors", "check", "--backend", "pure", str(VECTORS / "aes_gcm.json")]) == 0
     out = capsys.readouterr().out
     assert out.count("ok   ") == len(_load("aes_gcm")["cases"])
-    assert "summary: 1 files (0 unsupported or unreadable), 22 passed, 0 failed, 0 skipped" in out
+    assert "summary: 1 files (0 unsupported or unreadable, 0 data only), 22 passed, 0 failed, 0 skipped" in out
 
 
 def test_cli_check_fails_on_unsupported_and_on_failures(tmp_path: pathlib.Path, capsys) -> None:
@@ -306,3 +306,22 @@ def test_v2_forward_runner_reproduces_and_peels() -> None:
     case["error_contains"] = "something else"
     [got] = _only(doc, case)
     assert got.status == "fail"
+
+
+def test_cli_folder_with_a_data_only_file_exits_zero_and_a_lone_data_file_fails(tmp_path, capsys) -> None:
+    """A key file is listed, not failed, among vectors; checked alone, nothing ran: exit 1."""
+    import json as _json_mod
+    import shutil
+
+    from refdidcomm.cli import main
+    from conftest import VECTORS
+
+    shutil.copy(VECTORS / "didcomm_v2_keys.json", tmp_path / "keys.json")
+    shutil.copy(VECTORS / "rfc3394_aes_keywrap.json", tmp_path / "kw.json")
+    assert main(["vectors", "check", "--quiet", "--backend", "pure", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "data " in out and "1 data only" in out
+    assert main(["vectors", "check", "--quiet", "--backend", "pure", str(tmp_path / "keys.json")]) == 1
+    # A file that merely lacks "cases" by mistake, alone, is not a silent pass either.
+    (tmp_path / "typo.json").write_text(_json_mod.dumps({"header": {"name": "x"}, "case": []}))
+    assert main(["vectors", "check", "--quiet", "--backend", "pure", str(tmp_path / "typo.json")]) == 1

@@ -60,6 +60,10 @@ class FileReport:
     supported: bool
     results: List[CaseResult]
     problem: str = ""
+    #: A file in the layout (it has a header) that holds data other files
+    #: refer to -- keys, DID documents -- and no cases: nothing to run, and
+    #: not an error when a whole folder is checked.
+    data_only: bool = False
 
     @property
     def failed(self) -> int:
@@ -1437,7 +1441,7 @@ def check_document(
     runner = _RUNNERS.get(schema or "")
     if runner is None:
         if _no_cases_problem(doc):
-            return FileReport(path, schema, False, [], _no_cases_problem(doc))
+            return FileReport(path, schema, False, [], _no_cases_problem(doc), data_only=True)
         why = "no header.schema or header.name" if schema is None else f"schema {schema!r} is not one check knows"
         return FileReport(path, schema, False, [], f"unsupported file: {why}")
     cases = doc.get("cases")
