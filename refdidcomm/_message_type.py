@@ -40,11 +40,16 @@ Message types never take a wildcard.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple, Optional, Tuple
+import uuid
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Tuple
 
 from .errors import MalformedMessage
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .crypto import Backend, Rng
+
 __all__ = [
+    "new_message_id",
     "LEGACY_DOC_URI",
     "DIDCOMM_DOC_URI",
     "MessageType",
@@ -238,3 +243,19 @@ def version_problem(message_type: MessageType, supported: Tuple[int, int]) -> Op
             f"version may break compatibility, and this implementation speaks {speaks} (RFC 0003 semver)"
         )
     return None
+
+
+def new_message_id(rng: "Optional[Rng]" = None, backend: "Optional[Backend]" = None) -> str:
+    """A random UUID (version 4) for a message ``@id``/``id``.
+
+    RFC 0008 ("UUID recommended") and DIDComm v2 ("UUID recommended") both
+    suggest UUIDs; 16 bytes come from ``rng`` (or the CSPRNG) through
+    :func:`refdidcomm.crypto.draw`, and RFC 4122 §4.4 sets the version and
+    variant bits.
+
+    Raises:
+        UsageError: ``rng`` is not callable or returned other than 16 bytes.
+    """
+    from . import crypto
+
+    return str(uuid.UUID(bytes=crypto.draw(rng, 16, backend), version=4))

@@ -51,7 +51,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
@@ -60,6 +59,7 @@ from .did._didkey import VERKEY_MAX_LEN, decode_key_id
 from .encoding import b58decode, b64_decode_lenient, multibase_decode, varint_decode
 from .errors import MalformedDID, MalformedInvitation, MalformedMessage, UsageError
 from ._message_type import (
+    new_message_id,
     DIDCOMM_DOC_URI,
     MessageType,
     ProtocolId,
@@ -981,13 +981,12 @@ def service_endpoints(
 
 
 def new_id(rng: Optional[Callable[[int], bytes]] = None) -> str:
-    """A random UUID (version 4) for ``@id``/``id``, from ``rng`` or the backend's CSPRNG."""
-    from . import crypto
+    """A random UUID (version 4) for ``@id``/``id``, from ``rng`` or the backend's CSPRNG.
 
-    raw = crypto.random_bytes(16) if rng is None else rng(16)
-    if not isinstance(raw, (bytes, bytearray)) or len(raw) != 16:
-        raise UsageError("rng(16) must return exactly 16 bytes")
-    return str(uuid.UUID(bytes=bytes(raw), version=4))
+    Raises:
+        UsageError: ``rng`` is not callable or returned other than 16 bytes.
+    """
+    return new_message_id(rng)
 
 
 def inline_service(

@@ -407,10 +407,7 @@ def generate(
     be = backend or crypto.backend(crypto.BACKEND)
 
     def draw(n: int) -> bytes:
-        out = be.random_bytes(n) if rng is None else rng(n)
-        if not isinstance(out, (bytes, bytearray)) or len(out) != n:
-            raise UsageError(f"rng({n}) must return exactly {n} bytes")
-        return bytes(out)
+        return crypto.draw(rng, n, be)
 
     if crv in CURVES_BY_KTY["OKP"]:
         d = draw(_OKP_KEY_LEN)

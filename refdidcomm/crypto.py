@@ -51,6 +51,7 @@ __all__ = [
     "available_backends",
     "constant_time",
     "Rng",
+    "draw",
     "RANDOM_BYTES_MAX",
     "random_bytes",
     "x25519_public_key",
@@ -504,7 +505,7 @@ class Backend:
         """
         msg = _check_bytes("msg", msg)
         pk = _check_bytes("pk", pk, 32)
-        esk = _draw(rng, 32, self)
+        esk = draw(rng, 32, self)
         return self._impl.box_seal(msg, pk, esk)
 
     def box_seal_open(self, ct: bytes, pk: bytes, sk: bytes) -> bytes:
@@ -625,15 +626,25 @@ class Backend:
         return self._impl.aes_gcm_decrypt(key, nonce, ciphertext, aad)
 
 
-def _draw(rng: Optional[Rng], n: int, be: Backend) -> bytes:
+def draw(rng: Optional[Rng], n: int, backend: Optional[Backend] = None) -> bytes:
     """Draw ``n`` bytes from ``rng`` (or the backend's CSPRNG), checking the length.
 
+    The one place every randomized API of refdidcomm draws its randomness
+    (keys, CEKs, IVs, nonces, ids), so that a seeded ``rng`` reproduces any
+    output byte for byte.
+
+    Args:
+        rng: ``rng(n) -> n bytes``, or None for the CSPRNG.
+        n: how many bytes.
+        backend: whose CSPRNG serves ``rng=None`` (default: the active one).
+    Returns:
+        exactly ``n`` bytes.
     Raises:
         UsageError: ``rng`` is neither None nor callable, or does not return
             exactly ``n`` bytes.
     """
     if rng is None:
-        return be.random_bytes(n)
+        return (backend or _active).random_bytes(n)
     if not callable(rng):
         raise UsageError(f"rng must be a callable rng(n) -> bytes or None, not {type(rng).__name__}")
     out = rng(n)
@@ -644,7 +655,9 @@ def _draw(rng: Optional[Rng], n: int, be: Backend) -> bytes:
 
 #: The facade functions (those :meth:`Backend.constant_time` answers for).
 _FACADE_FUNCTIONS = frozenset(
-    name for name in __all__ if name not in ("BACKEND", "Backend", "backend", "available_backends", "constant_time", "Rng", "RANDOM_BYTES_MAX")
+    name
+    for name in __all__
+    if name not in ("BACKEND", "Backend", "backend", "available_backends", "constant_time", "Rng", "draw", "RANDOM_BYTES_MAX")
 )
 
 _IMPLS = {"pure": "refdidcomm._pure_backend", "native": "refdidcomm._native_backend"}

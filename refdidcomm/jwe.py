@@ -111,13 +111,6 @@ def compute_apv(kids: Sequence[str]) -> str:
     return b64url_encode(hashlib.sha256(".".join(sorted(kids)).encode("utf-8")).digest())
 
 
-def _draw(rng: Optional[crypto.Rng], be: crypto.Backend, n: int) -> bytes:
-    out = be.random_bytes(n) if rng is None else rng(n)
-    if not isinstance(out, (bytes, bytearray)) or len(out) != n:
-        raise UsageError(f"rng({n}) must return exactly {n} bytes")
-    return bytes(out)
-
-
 def encrypt(
     plaintext: bytes,
     recipients: Sequence[JWK],
@@ -195,8 +188,8 @@ def encrypt(
         raise UsageError(f"{km.name} is anonymous; pass no sender (or use ECDH-1PU+A256KW)")
 
     ephemeral = generate(crv, rng=rng, backend=be)
-    cek = _draw(rng, be, ce.key_len)
-    iv = _draw(rng, be, ce.iv_len)
+    cek = crypto.draw(rng, ce.key_len, be)
+    iv = crypto.draw(rng, ce.iv_len, be)
 
     protected: Dict[str, Any] = {}
     if typ is not None:

@@ -33,11 +33,11 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 
 from .. import crypto
+from .._message_type import new_message_id
 from ..errors import RefDIDCommError, UsageError
 from ._edge import EdgeAgent, Received, Routed
 from ._rfc0346 import CloudAgent
@@ -382,8 +382,7 @@ class Demo:
     # -- helpers for DIDComm v2 -------------------------------------------------
 
     def _new_id(self) -> str:
-        raw = crypto.random_bytes(16) if self.rng is None else self.rng(16)
-        return str(uuid.UUID(bytes=bytes(raw), version=4))
+        return new_message_id(self.rng)
 
     def _send_v2(
         self,

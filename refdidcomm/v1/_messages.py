@@ -35,12 +35,11 @@ bad arguments to the builders are :class:`UsageError`.
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Union
 
 from .. import crypto
 from .._json import loads
-from .._message_type import DIDCOMM_DOC_URI, LEGACY_DOC_URI, MessageType, parse_message_type
+from .._message_type import DIDCOMM_DOC_URI, LEGACY_DOC_URI, MessageType, new_message_id, parse_message_type
 from ..errors import MalformedMessage, UsageError
 
 __all__ = [
@@ -225,21 +224,6 @@ def parse_message(data: Union[bytes, bytearray, str, Mapping[str, Any]]) -> Mess
         transport=_parse_transport(message),
         fields=message,
     )
-
-
-def new_message_id(rng: Optional[crypto.Rng] = None) -> str:
-    """A random UUID (version 4), as RFC 0008 recommends ("UUID recommended").
-
-    Args:
-        rng: randomness source (16 bytes are drawn); default the OS CSPRNG.
-
-    Raises:
-        UsageError: ``rng`` returned other than 16 bytes.
-    """
-    raw = crypto.random_bytes(16) if rng is None else rng(16)
-    if not isinstance(raw, (bytes, bytearray)) or len(raw) != 16:
-        raise UsageError("rng(16) must return exactly 16 bytes")
-    return str(uuid.UUID(bytes=bytes(raw), version=4))
 
 
 def make_message(

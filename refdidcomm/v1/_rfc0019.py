@@ -187,16 +187,6 @@ def _resolve(backend: Optional[crypto.Backend]) -> crypto.Backend:
     return backend if backend is not None else crypto.backend(crypto.BACKEND)
 
 
-def _draw(rng: Optional[Rng], n: int, be: crypto.Backend) -> bytes:
-    """``n`` bytes from ``rng`` (or the backend's CSPRNG), length-checked."""
-    if rng is None:
-        return be.random_bytes(n)
-    out = rng(n)
-    if not isinstance(out, (bytes, bytearray)) or len(out) != n:
-        raise UsageError(f"rng({n}) must return exactly {n} bytes")
-    return bytes(out)
-
-
 # ---------------------------------------------------------------------------
 # Parsing
 
@@ -400,14 +390,14 @@ def pack(
     sender_key = signing_key(sender, backend=be, field="sender") if sender is not None else None
 
     # Step 1: "generate a content encryption key".
-    cek = _draw(rng, CEK_BYTES, be)
+    cek = crypto.draw(rng, CEK_BYTES, be)
     recipients: List[Dict[str, Any]] = []
     for recipient_verkey in verkeys:
         their_x = be.ed25519_pk_to_x25519(recipient_verkey)
         header: Dict[str, str] = {"kid": b58encode(recipient_verkey)}
         if sender_key is not None:
             # Step 2.1: encrypted_key = crypto_box(cek) with cek_iv; 2.3: iv = cek_iv.
-            cek_iv = _draw(rng, BOX_NONCE_BYTES, be)
+            cek_iv = crypto.draw(rng, BOX_NONCE_BYTES, be)
             encrypted_key = be.box(cek, cek_iv, their_x, be.ed25519_seed_to_x25519(sender_key.seed))
             # Step 2.2: sender = crypto_box_seal(their_vk, sender_vk_string).
             sealed_sender = be.box_seal(sender_key.verkey_b58.encode("ascii"), their_x, rng=rng)
@@ -430,7 +420,7 @@ def pack(
         )
     )
     # Step 4: chacha20poly1305_ietf(message, AAD = protected_value_encoded, iv, cek).
-    iv = _draw(rng, CONTENT_IV_BYTES, be)
+    iv = crypto.draw(rng, CONTENT_IV_BYTES, be)
     sealed = be.chacha20poly1305_encrypt(cek, iv, plaintext, protected.encode("ascii"))
     ciphertext, tag = sealed[:-TAG_BYTES], sealed[-TAG_BYTES:]
     # Step 5: base64URLencode iv, ciphertext and tag.

@@ -78,6 +78,7 @@ from .._rfc7518 import KEY_AGREEMENT_CURVES
 from ..did import DIDDocument, ServiceEndpoint, normalize_services, parse_did_url
 from ..encoding import b64url_decode
 from ..errors import MalformedMessage, UsageError
+from .._message_type import new_message_id
 from ..jwk import JWK
 from ._keys import DIDResolver, Secrets, find_secret, relationship_key, relationship_keys, resolve_document
 from ._message import Message, json_copy
@@ -234,21 +235,6 @@ def _hop_keys(resolver: DIDResolver, hop: str) -> List[JWK]:
     return [k for k in keys if k.crv == keys[0].crv]
 
 
-def _uuid4(raw: bytes) -> str:
-    b = bytearray(raw)
-    b[6] = (b[6] & 0x0F) | 0x40  # RFC 4122 §4.4: version 4
-    b[8] = (b[8] & 0x3F) | 0x80  # RFC 4122 §4.4: variant 10
-    h = b.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _draw(rng: Optional[crypto.Rng], be: crypto.Backend, n: int) -> bytes:
-    out = be.random_bytes(n) if rng is None else rng(n)
-    if not isinstance(out, (bytes, bytearray)) or len(out) != n:
-        raise UsageError(f"rng({n}) must return exactly {n} bytes")
-    return bytes(out)
-
-
 def _inner_text(packed: Union[str, bytes, Mapping[str, Any]], *, trusted: bool = False) -> str:
     """The message to attach, as JSON text, checked to be one JSON object (unless we just wrote it)."""
     if isinstance(packed, Mapping):
@@ -331,13 +317,13 @@ def _wrap_forward(
     if clash:
         raise UsageError(f"forward headers may not set {clash}")
     fields: Dict[str, Any] = {
-        "id": _uuid4(_draw(rng, be, 16)),
+        "id": new_message_id(rng, be),
         "type": FORWARD_TYPE,
         "to": [hop_did],
         "body": {"next": next_hop},
     }
     fields.update(extra)
-    attachment_id = _uuid4(_draw(rng, be, 16))
+    attachment_id = new_message_id(rng, be)
     # The same rules a mediator applies (the attachment's content stands in as {}).
     Message.from_dict(dict(fields, attachments=[{"id": attachment_id, "data": {"json": {}}}]))
     plaintext = _splice(fields, attachment_id, inner)
