@@ -29,8 +29,20 @@ KDF, unwrap and content decryption per layer; Ed25519 sign/verify of the
 signed payload. ``x floor`` is (pack + unpack) / (floor pack + floor unpack).
 
 Where the ``didcomm`` package (didcomm-python) is importable, the same cases
-would run through it for a ratio; it is not a dependency and is never
-installed by this script, which then says so. Standard library only.
+run through it in the same run (:mod:`_didcomm_python`, next to this file):
+``dcpy pack ms`` and ``dcpy unpack ms`` (its mediators' ``unpack_forward``
+plus the recipient's ``unpack``) and ``dcpy/ours``, its (pack + unpack)
+divided by ours; ``n/a`` where it cannot do the case, with a footnote saying
+why; interop cross-checks (each side unpacks the other's message) are
+footnoted where they fail. It is not a dependency and is never installed by
+this script; without it the script says so and runs on the standard library
+alone. Set up the comparison in a separate environment::
+
+    python3 -m venv /tmp/dcpy && /tmp/dcpy/bin/pip install didcomm /work/main
+    /tmp/dcpy/bin/python bench/messages.py --quick --backend native
+
+Measured against didcomm 0.3.2 (PyPI; authlib 1.9.9, cryptography 50.0.2).
+``--no-didcomm-python`` leaves the column out.
 """
 
 from __future__ import annotations
@@ -258,14 +270,20 @@ def floor_ops(be: crypto.Backend, peeled: List[Tuple[str, Any, int, int]]) -> Tu
 
 # -- didcomm-python ---------------------------------------------------------
 
+try:
+    import _didcomm_python  # bench/ is sys.path[0] when this file runs as a script
+except ImportError as exc:  # the didcomm package is absent: no comparison column
+    _didcomm_python = None  # type: ignore[assignment]
+    DIDCOMM_PYTHON_MISSING = str(exc)
 
-def didcomm_python_status() -> str:
-    try:
-        import didcomm  # type: ignore[import-not-found]  # noqa: F401
-    except ImportError:
-        return "the didcomm package (didcomm-python) is not importable here: no comparison column"
-    return ("the didcomm package is importable, but this script has no adapter for its async resolvers yet: "
-            "no comparison column")
+
+def didcomm_python_status(wanted: bool) -> str:
+    if _didcomm_python is None:
+        return f"the didcomm package (didcomm-python) is not importable here ({DIDCOMM_PYTHON_MISSING}): no comparison column"
+    if not wanted:
+        return f"didcomm-python {_didcomm_python.VERSION} is importable; --no-didcomm-python: no comparison column"
+    return (f"didcomm-python {_didcomm_python.VERSION}: dcpy columns; dcpy/ours = its (pack + unpack) / ours; "
+            "its unpack = each mediator's unpack_forward + the recipient's unpack")
 
 
 # -- main -----------------------------------------------------------------
@@ -292,18 +310,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--min-time", type=float, default=None, help="seconds per cell (default 0.2, quick 0.05)")
     ap.add_argument("--max-iterations", type=int, default=1000)
     ap.add_argument("--forms", help="comma-separated subset of: " + ", ".join(FORMS))
+    ap.add_argument("--no-didcomm-python", action="store_true", help="leave out the didcomm-python comparison column")
     args = ap.parse_args(argv)
     min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 0.2)
     names = crypto.available_backends() if args.backend == "all" else [args.backend]
     forms = set(args.forms.split(",")) if args.forms else set(FORMS)
     print(f"refdidcomm bench/messages.py  python {platform.python_version()}  {platform.machine()}  backends: {', '.join(names)}")
-    print(didcomm_python_status())
+    compare = _didcomm_python is not None and not args.no_didcomm_python
+    print(didcomm_python_status(not args.no_didcomm_python))
     header = f"{'backend':<7} {'form':<24} {'rcpt':>4} {'payload':>7} {'hops':>4} {'pack ms':>9} {'unpack ms':>9} {'floor ms':>9} {'x floor':>7}"
+    if compare:
+        header += f" {'dcpy pack ms':>12} {'dcpy unpack ms':>14} {'dcpy/ours':>9}"
+    footnotes: List[str] = []
     print(header)
     print("-" * len(header))
     for name in names:
         be = crypto.backend(name)
         world = World(be)
+        theirs = None
+        if compare:
+            theirs = _didcomm_python.Comparison(world, lambda p, to, hops: unpacker(world, p, to, hops)(),
+                                                lambda p, to: layers(world, p, to))
         for form, n, label, size, hops in cases(args.quick, name):
             if form not in forms:
                 continue
@@ -325,8 +352,24 @@ def main(argv: Optional[List[str]] = None) -> int:
             _, f_unpack = timed(fu, min_time, max_it)
             floor = f_pack + f_unpack
             ratio = f"{(t_pack + t_unpack) / floor:7.2f}" if peeled else "      -"
-            print(f"{name:<7} {form:<24} {n:>4} {label:>7} {hops:>4} {t_pack * 1e3:>9.3f} {t_unpack * 1e3:>9.3f} {floor * 1e3:>9.3f} {ratio}",
-                  flush=True)
+            line = f"{name:<7} {form:<24} {n:>4} {label:>7} {hops:>4} {t_pack * 1e3:>9.3f} {t_unpack * 1e3:>9.3f} {floor * 1e3:>9.3f} {ratio}"
+            if theirs is not None:
+                cell = f"{name} {form} {n} rcpt {label} {hops} hop(s)"
+                seen = len(theirs.footnotes)
+                timing = theirs.run_case(form, cell, msg, to, hops, packed, min_time, max_it)
+                marks = "".join(f" [{i}]" for i in range(len(footnotes) + 1, len(footnotes) + 1 + len(theirs.footnotes) - seen))
+                footnotes.extend(theirs.footnotes[seen:])
+                if timing is None:
+                    line += f" {'n/a':>12} {'n/a':>14} {'n/a':>9}"
+                else:
+                    d_pack, d_unpack = timing
+                    line += f" {d_pack * 1e3:>12.3f} {d_unpack * 1e3:>14.3f} {(d_pack + d_unpack) / (t_pack + t_unpack):>9.2f}"
+                line += marks
+            print(line, flush=True)
+        if theirs is not None:
+            footnotes.extend(f"{name}: {text}" for text in theirs.finish())
+    for i, text in enumerate(footnotes, 1):
+        print(f"[{i}] {text}")
     return 0
 
 
