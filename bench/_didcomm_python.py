@@ -32,6 +32,12 @@ What is translated, and why:
   the forwarded message is serialized to JSON text, as a mediator sends it on
   (our :func:`refdidcomm.routing.unwrap_forward` hands back JSON text too).
 
+Limits met (authlib 1.9.9, which didcomm-python 0.3.2 decrypts with):
+``JsonWebEncryption.MAX_RECIPIENTS = 16`` and a 256000-character cap on every
+base64url member, so its unpack fails (CAN_NOT_DECRYPT, cause "Too many
+recipients." / "Value of ciphertext is too long") at 50 recipients and at
+1 MiB; its pack still works there and is timed, its unpack column is n/a.
+
 Timing: didcomm-python is async. Each measurement runs N awaited calls inside
 one coroutine on one event loop created once, under the same policy as
 ``messages.timed`` (repeat until ``min_time`` has passed, at least once, at
@@ -41,7 +47,9 @@ Cross-checks before timing, per case: didcomm-python's unpack of its own
 message, our unpack of its message, and its unpack of ours must all yield the
 original body; and its message must have the layers ours has (JWS/JWE, alg,
 enc, recipient count per layer, peeled by ``messages.layers``). A failure is
-recorded as a footnote with the exact error; the case is still timed.
+a footnote with the exact error (for a failed decryption, the cause
+didcomm-python's default mode swallows, found by repeating the unpack with
+``expect_decrypt_by_all_keys``); what it can still do is timed.
 """
 
 from __future__ import annotations
@@ -174,8 +182,6 @@ class Comparison:
         self._our_unpack = our_unpack
         self._peel = peel
         self._loop = asyncio.new_event_loop()
-        #: one line per finding: "case label: text"
-        self.footnotes: List[str] = []
 
     def finish(self) -> List[str]:
         """Close the event loop (after finalizing the async generators its calls left suspended).
@@ -220,74 +226,92 @@ class Comparison:
             return (await didcomm.pack_encrypted(cfg, theirs, to=to, frm=frm, sign_frm=sign_frm, pack_config=config)).packed_msg
         return encrypted
 
-    def unpacker(self, to: str, hops: int) -> Callable[[str], Awaitable[Any]]:
-        """An async closure doing each mediator's ``unpack_forward`` and then the recipient's ``unpack``."""
+    def unpacker(self, to: str, hops: int, all_keys: bool = False) -> Callable[[str], Awaitable[Any]]:
+        """An async closure doing each mediator's ``unpack_forward`` and then the recipient's ``unpack``.
+
+        Args:
+            all_keys: didcomm-python's "decrypt by all keys" mode. Off for timing (its
+                default); on, a failed decryption raises with the underlying error as
+                ``__cause__`` instead of a bare CAN_NOT_DECRYPT (see :meth:`_why`).
+        """
         mediators = self._mediators[:hops]
         recipient = self._recipients[to]
+        config = didcomm.UnpackConfig(expect_decrypt_by_all_keys=all_keys)
 
         async def run(packed: str) -> Any:
             current = packed
             for cfg in mediators:
-                forwarded = await didcomm.unpack_forward(cfg, current, False)
+                forwarded = await didcomm.unpack_forward(cfg, current, all_keys)
                 current = json.dumps(forwarded.forwarded_msg, separators=(",", ":"))
-            return await didcomm.unpack(recipient, current)
+            return await didcomm.unpack(recipient, current, config)
         return run
 
     # -- one case -------------------------------------------------------------
 
-    def run_case(self, form: str, label: str, msg: v2.Message, to: str, hops: int, ours_packed: str,
-                 min_time: float, max_iterations: int) -> Optional[Tuple[float, float]]:
-        """Cross-check, then time their pack and unpack; None (and a footnote) when they cannot pack the case.
+    def run_case(self, form: str, msg: v2.Message, to: str, hops: int, ours_packed: str,
+                 min_time: float, max_iterations: int) -> Tuple[Optional[float], Optional[float], List[str]]:
+        """Cross-check, then time their pack and unpack.
 
         Returns:
-            (seconds per pack, seconds per unpack), or None.
+            (seconds per pack or None, seconds per unpack or None, footnotes): None
+            where didcomm-python cannot do that half; a footnote per finding.
         """
+        notes: List[str] = []
         pack = self.packer(form, msg, to, hops)
         unpack = self.unpacker(to, hops)
         run = self._loop.run_until_complete
         try:
             theirs_packed = run(pack())
         except _FOREIGN_ERRORS as exc:
-            self.footnotes.append(f"{label}: n/a: didcomm-python cannot pack it: {_error(exc)}")
-            return None
+            return None, None, [f"n/a: didcomm-python cannot pack it: {_error(exc)}"]
+        unpacks = True
         try:
-            body = run(unpack(theirs_packed)).message.body
-            if body != msg.body:
-                self.footnotes.append(f"{label}: didcomm-python's unpack of its own message gave a different body")
-        except _FOREIGN_ERRORS as exc:
-            self.footnotes.append(f"{label}: n/a: didcomm-python cannot unpack its own message: {_error(exc)}")
-            return None
-        self._interop(form, label, msg, to, hops, theirs_packed, ours_packed, unpack)
+            if run(unpack(theirs_packed)).message.body != msg.body:
+                notes.append("didcomm-python's unpack of its own message gives a different body")
+        except _FOREIGN_ERRORS:
+            unpacks = False
+            notes.append(f"unpack n/a: didcomm-python cannot unpack its own message: {self._why(theirs_packed, to, hops)}")
+        notes += self._interop(msg, to, hops, theirs_packed, ours_packed, unpack)
         if form != "plaintext":
-            self._same_layers(form, label, to, theirs_packed, ours_packed)
+            notes += self._same_layers(to, theirs_packed, ours_packed)
         t_pack = run(_atimed(pack, None, min_time, max_iterations))
-        t_unpack = run(_atimed(unpack, theirs_packed, min_time, max_iterations))
-        return t_pack, t_unpack
+        t_unpack = run(_atimed(unpack, theirs_packed, min_time, max_iterations)) if unpacks else None
+        return t_pack, t_unpack, notes
 
-    def _interop(self, form: str, label: str, msg: v2.Message, to: str, hops: int, theirs_packed: str, ours_packed: str,
-                 unpack: Callable[[str], Awaitable[Any]]) -> None:
+    def _why(self, packed: str, to: str, hops: int) -> str:
+        """The error of didcomm-python's unpack of ``packed``, with the cause its default mode hides."""
         try:
-            ours = self._our_unpack(theirs_packed, to, hops)
-            if ours.message.body != msg.body:
-                self.footnotes.append(f"{label}: interop: our unpack of didcomm-python's message gave a different body")
+            self._loop.run_until_complete(self.unpacker(to, hops, all_keys=True)(packed))
+        except _FOREIGN_ERRORS as exc:
+            text = _error(exc)
+            if exc.__cause__ is not None:
+                text += f" <- {_error(exc.__cause__)}"
+            return text
+        return "it fails only in its default mode, not with expect_decrypt_by_all_keys"
+
+    def _interop(self, msg: v2.Message, to: str, hops: int, theirs_packed: str, ours_packed: str,
+                 unpack: Callable[[str], Awaitable[Any]]) -> List[str]:
+        notes = []
+        try:
+            if self._our_unpack(theirs_packed, to, hops).message.body != msg.body:
+                notes.append("interop: our unpack of didcomm-python's message gives a different body")
         except _FOREIGN_ERRORS as exc:
             kind = "" if isinstance(exc, RefDIDCommError) else " (not a refdidcomm error: a bug of ours)"
-            self.footnotes.append(f"{label}: interop: our unpack of didcomm-python's message failed{kind}: {_error(exc)}")
+            notes.append(f"interop: our unpack of didcomm-python's message fails{kind}: {_error(exc)}")
         try:
-            body = self._loop.run_until_complete(unpack(ours_packed)).message.body
-            if body != msg.body:
-                self.footnotes.append(f"{label}: interop: didcomm-python's unpack of our message gave a different body")
-        except _FOREIGN_ERRORS as exc:
-            self.footnotes.append(f"{label}: interop: didcomm-python's unpack of our message failed: {_error(exc)}")
+            if self._loop.run_until_complete(unpack(ours_packed)).message.body != msg.body:
+                notes.append("interop: didcomm-python's unpack of our message gives a different body")
+        except _FOREIGN_ERRORS:
+            notes.append(f"interop: didcomm-python's unpack of our message fails: {self._why(ours_packed, to, hops)}")
+        return notes
 
-    def _same_layers(self, form: str, label: str, to: str, theirs_packed: str, ours_packed: str) -> None:
+    def _same_layers(self, to: str, theirs_packed: str, ours_packed: str) -> List[str]:
         try:
             theirs = [layer[:3] for layer in self._peel(theirs_packed, to)]
         except RefDIDCommError as exc:
             theirs = [f"unpeelable: {_error(exc)}"]
         ours = [layer[:3] for layer in self._peel(ours_packed, to)]
-        if theirs != ours:
-            self.footnotes.append(f"{label}: not like for like: its layers {theirs}, ours {ours}")
+        return [] if theirs == ours else [f"not like for like: its layers {theirs}, ours {ours}"]
 
 
 def service_form_check(raw_docs: Mapping[str, Mapping[str, Any]], secrets: SecretsResolver, msg: v2.Message, to: str,

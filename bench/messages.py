@@ -321,7 +321,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     header = f"{'backend':<7} {'form':<24} {'rcpt':>4} {'payload':>7} {'hops':>4} {'pack ms':>9} {'unpack ms':>9} {'floor ms':>9} {'x floor':>7}"
     if compare:
         header += f" {'dcpy pack ms':>12} {'dcpy unpack ms':>14} {'dcpy/ours':>9}"
-    footnotes: List[str] = []
+    footnotes: Dict[str, int] = {}  # text -> its number; cells with the same finding share one
     print(header)
     print("-" * len(header))
     for name in names:
@@ -354,22 +354,18 @@ def main(argv: Optional[List[str]] = None) -> int:
             ratio = f"{(t_pack + t_unpack) / floor:7.2f}" if peeled else "      -"
             line = f"{name:<7} {form:<24} {n:>4} {label:>7} {hops:>4} {t_pack * 1e3:>9.3f} {t_unpack * 1e3:>9.3f} {floor * 1e3:>9.3f} {ratio}"
             if theirs is not None:
-                cell = f"{name} {form} {n} rcpt {label} {hops} hop(s)"
-                seen = len(theirs.footnotes)
-                timing = theirs.run_case(form, cell, msg, to, hops, packed, min_time, max_it)
-                marks = "".join(f" [{i}]" for i in range(len(footnotes) + 1, len(footnotes) + 1 + len(theirs.footnotes) - seen))
-                footnotes.extend(theirs.footnotes[seen:])
-                if timing is None:
-                    line += f" {'n/a':>12} {'n/a':>14} {'n/a':>9}"
-                else:
-                    d_pack, d_unpack = timing
-                    line += f" {d_pack * 1e3:>12.3f} {d_unpack * 1e3:>14.3f} {(d_pack + d_unpack) / (t_pack + t_unpack):>9.2f}"
-                line += marks
+                d_pack, d_unpack, notes = theirs.run_case(form, msg, to, hops, packed, min_time, max_it)
+                line += f" {d_pack * 1e3:>12.3f}" if d_pack is not None else f" {'n/a':>12}"
+                line += f" {d_unpack * 1e3:>14.3f}" if d_unpack is not None else f" {'n/a':>14}"
+                both = d_pack is not None and d_unpack is not None
+                line += f" {(d_pack + d_unpack) / (t_pack + t_unpack):>9.2f}" if both else f" {'n/a':>9}"
+                line += "".join(f" [{footnotes.setdefault(text, len(footnotes) + 1)}]" for text in notes)
             print(line, flush=True)
         if theirs is not None:
-            footnotes.extend(f"{name}: {text}" for text in theirs.finish())
-    for i, text in enumerate(footnotes, 1):
-        print(f"[{i}] {text}")
+            for text in theirs.finish():
+                footnotes.setdefault(text, len(footnotes) + 1)
+    for text, number in footnotes.items():
+        print(f"[{number}] {text}")
     return 0
 
 
