@@ -91,6 +91,35 @@ def test_key_of_argument_errors():
         key_of({"type": "Multikey"})
 
 
+def test_key_of_cache_is_keyed_by_content():
+    from refdidcomm.did import _document
+
+    a, b = generate("X25519"), generate("X25519")
+    vm = {"id": "did:example:c#k", "type": "JsonWebKey2020", "publicKeyJwk": a.to_dict(include_kid=False)}
+    first = key_of(vm)
+    assert key_of(copy.deepcopy(vm)) is first  # an equal method: the remembered key
+    assert first.jwk.x == a.x and first.jwk.kid == "did:example:c#k"
+    # The same dict, mutated: its new content is read, not the remembered key.
+    vm["publicKeyJwk"] = b.to_dict(include_kid=False)
+    assert key_of(vm).jwk.x == b.x
+    vm["id"] = "did:example:c#other"
+    assert key_of(vm).jwk.kid == "did:example:c#other"
+    # Errors are not remembered: a private member is rejected every time.
+    bad = dict(vm, publicKeyJwk=dict(vm["publicKeyJwk"], d=a.to_dict(private=True)["d"]))
+    for _ in range(2):
+        with pytest.raises(MalformedDID, match="private key member"):
+            key_of(bad)
+    # Non-string JWK members are read without the cache (and still rejected).
+    odd = dict(vm, publicKeyJwk=dict(vm["publicKeyJwk"], x=1))
+    assert _document._key_cache_key(odd, "did:example:c#k") is None
+    with pytest.raises(MalformedDID):
+        key_of(odd)
+    # Bounded: it never holds more than _KEY_CACHE_SIZE entries.
+    for i in range(_document._KEY_CACHE_SIZE + 5):
+        key_of(dict(vm, id=f"did:example:c#k{i}"))
+        assert len(_document._KEY_CACHE) <= _document._KEY_CACHE_SIZE
+
+
 @pytest.mark.parametrize("crv", ["Ed25519", "X25519", "P-256", "P-384", "P-521", "secp256k1"])
 def test_multikey_jwk_round_trip(crv):
     for i in range(3):

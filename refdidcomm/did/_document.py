@@ -61,8 +61,9 @@ from __future__ import annotations
 import copy
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple, Union
 
 from .. import _json, _sec1
 from .._rfc7517 import JWK
@@ -772,6 +773,59 @@ def key_of(vm: Union[VerificationMethod, Mapping[str, Any]], *, base_did: Option
         kid = absolute_id(obj["id"], base_did or "", field_name="verificationMethod.id")
     else:
         raise UsageError(f"expected a VerificationMethod or a dict, not {type(vm).__name__}")
+    cache_key = _key_cache_key(obj, kid)
+    if cache_key is not None:
+        found = _KEY_CACHE.get(cache_key)
+        if found is not None:
+            return found
+    material = _read_key(obj, kid)
+    if cache_key is not None:
+        if len(_KEY_CACHE) >= _KEY_CACHE_SIZE:
+            _KEY_CACHE.clear()
+        _KEY_CACHE[cache_key] = material
+    return material
+
+
+# key_of cache. Reading a key (JWK validation, a point decode for EC keys) is
+# most of the work of finding a DID's keys, and every pack and unpack reads the
+# same few keys again. What key_of returns depends only on the method id (the
+# kid), its ``type`` and its material properties, so the key of this cache is
+# exactly that content, compared by value: (kid, type, ((property, value),
+# ...)) where a ``publicKeyJwk`` object is written as its (name, value) pairs in
+# order. Only plain ``str`` values are keyed (a JWK with a non-string member,
+# or a ``str`` subclass, is read without the cache), so equal keys mean equal
+# input. The cache holds public keys only (a publicKeyJwk with "d" is
+# rejected before anything is stored) and only successful reads: every error is
+# raised again each time. The entries (KeyMaterial of a frozen JWK and bytes)
+# are immutable, so sharing them cannot change a result. Bound: _KEY_CACHE_SIZE
+# entries; when full it is emptied (simple, and never wrong).
+# How many verification method keys key_of remembers (see above).
+_KEY_CACHE_SIZE = 1024
+_KEY_CACHE: Dict[Tuple[Any, ...], KeyMaterial] = {}
+_KEY_MATERIAL_PROPERTIES = ("publicKeyMultibase", "publicKeyBase58", "publicKeyJwk")
+
+
+def _key_cache_key(obj: Mapping[str, Any], kid: str) -> Optional[Tuple[Any, ...]]:
+    """The content key of a method for the key_of cache, or None when it is not all plain strings."""
+    vm_type = obj.get("type")
+    if type(vm_type) is not str or type(kid) is not str:
+        return None
+    parts: List[Tuple[str, Any]] = []
+    for name in _KEY_MATERIAL_PROPERTIES:
+        if name not in obj:
+            continue
+        value = obj[name]
+        if type(value) is str:
+            parts.append((name, value))
+        elif type(value) is dict and all(type(k) is str and type(v) is str for k, v in value.items()):
+            parts.append((name, tuple(value.items())))
+        else:
+            return None
+    return (kid, vm_type, tuple(parts))
+
+
+def _read_key(obj: Mapping[str, Any], kid: str) -> KeyMaterial:
+    """key_of without the cache: the method JSON object and its absolute id."""
     vm_type = obj.get("type")
     where = "verificationMethod"
     if vm_type in _MULTIBASE_TYPES and "publicKeyMultibase" in obj:

@@ -54,7 +54,8 @@ members) of service elements; a service that is an object with ``type`` and
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Mapping, Tuple, Union
+from collections.abc import Mapping
+from typing import Any, Dict, Iterable, List, Tuple, Union
 
 from .. import _json
 from .._rfc7517 import JWK

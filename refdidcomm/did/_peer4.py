@@ -35,7 +35,8 @@ form in ``alsoKnownAs``.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, Iterable, Mapping, Tuple
+from collections.abc import Mapping
+from typing import Any, Dict, Iterable, Tuple
 
 from .. import _json
 from ..encoding import b58decode, multibase_encode, multicodec_unwrap, multicodec_wrap

@@ -26,7 +26,8 @@ did:peer:4 DIDs resolve.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from ..errors import MalformedDID, UsageError
 from ._didkey import resolve_did_key

@@ -35,8 +35,9 @@ be the DID that authenticated it); this module checks the JWT and its claims.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Optional, Union
 
 from .. import _json, crypto
 from .. import jws

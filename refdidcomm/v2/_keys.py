@@ -20,7 +20,8 @@ Roles ("DID Document Keys", "Message Signing", "Key IDs kid and skid"):
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from .. import _json
 from ..did import DIDDocument, Resolver, UnsupportedKeyType, key_of, parse_did_url

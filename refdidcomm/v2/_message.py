@@ -38,8 +38,9 @@ Every rule broken raises :class:`~refdidcomm.errors.MalformedMessage` whose
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from .. import _json
 from ..did import parse_did_url

@@ -40,8 +40,9 @@ the one ``rng``, so a seeded ``rng`` reproduces the output byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .. import _json, crypto, jwe, jws
 from ..errors import MalformedMessage, UnsupportedAlgorithm, UsageError

@@ -70,8 +70,9 @@ the chain byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .. import _json, crypto, jwe
 from .._rfc7518 import KEY_AGREEMENT_CURVES

@@ -77,8 +77,9 @@ the attached JWE names one of our keys, that message is unpacked instead and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .. import _json, _rfc7516, crypto, jwe, jws
 from ..errors import MalformedMessage, UsageError
