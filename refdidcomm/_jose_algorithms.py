@@ -252,6 +252,8 @@ def _allowed_names(allowed: Optional[Iterable[str]]) -> Optional[frozenset]:
     """
     if allowed is None:
         return None
+    if allowed is DIDCOMM_KEY_MANAGEMENT or allowed is DIDCOMM_CONTENT_ENCRYPTION or allowed is DIDCOMM_JWS_ALGORITHMS:
+        return allowed  # this module's own frozensets of str: already in the checked form
     if isinstance(allowed, (str, bytes, bytearray)):
         raise UsageError(f"allowed algorithms must be a collection of names, not a single string ({allowed!r})")
     names = frozenset(allowed)

@@ -46,6 +46,7 @@ member; invalid key material is :class:`InvalidKey`; an unknown ``kty`` or
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, field
@@ -126,6 +127,7 @@ def _string_member(obj: Mapping[str, Any], name: str, where: str, *, required: b
     return value
 
 
+@functools.lru_cache(maxsize=1024)
 def _x25519_low_order(u_bytes: bytes) -> bool:
     """True when the X25519 u-coordinate ``u_bytes`` is a point of low order.
 
@@ -138,13 +140,19 @@ def _x25519_low_order(u_bytes: bytes) -> bool:
     non-canonical values reduced mod p), so this covers u = 0, 1, p - 1, the
     two order-8 points, and their non-canonical forms p, p + 1.
 
+    The answer depends on the 32 public bytes only, so it is memoised
+    (bounded, 1024 keys): a key seen again costs a dictionary look-up.
+
     Args:
         u_bytes: the 32-byte u-coordinate.
     Returns:
         True for a low-order point.
     Spec: RFC 7748 §5, §6.1.
     """
-    x_2, z_2 = _rfc7748.decode_u_coordinate(u_bytes) % _rfc7748.P, 1
+    # RFC 7748 §5 decodeUCoordinate: little-endian, "the most significant bit
+    # in the final byte" masked -- int.from_bytes is the same as the RFC's
+    # byte-by-byte sum in _rfc7748.decode_u_coordinate, without the loop.
+    x_2, z_2 = (int.from_bytes(u_bytes, "little") & _U_MASK) % _rfc7748.P, 1
     for _ in range(3):
         A = (x_2 + z_2) % _rfc7748.P
         AA = A * A % _rfc7748.P
@@ -154,6 +162,19 @@ def _x25519_low_order(u_bytes: bytes) -> bool:
         x_2 = AA * BB % _rfc7748.P
         z_2 = E * (AA + _rfc7748.A24 * E) % _rfc7748.P
     return z_2 == 0
+
+
+_U_MASK = (1 << 255) - 1  # RFC 7748 §5: mask the top bit of a 32-byte u-coordinate
+
+
+#: Parsed public JWKs by their members ``(kty, crv, x, y, kid)`` exactly as
+#: given (JSON strings): a DID document's keys are parsed on every pack and
+#: unpack, and a JWK is immutable, so the same members always give the same
+#: validated key. Only public keys (no ``d``) from plain dicts are kept; a
+#: member of any other type is never a hit. Bounded: cleared at
+#: :data:`_PUBLIC_KEYS_MAX` entries.
+_PUBLIC_KEYS: dict = {}
+_PUBLIC_KEYS_MAX = 1024
 
 
 def _check_kty_crv(kty: str, crv: str) -> None:
@@ -281,6 +302,14 @@ class JWK:
             InvalidKey: invalid key material.
         Spec: RFC 7517 §4; RFC 7518 §6.2; RFC 8037 §2.
         """
+        if cls is JWK and type(obj) is dict and "d" not in obj:
+            cache_key = (obj.get("kty"), obj.get("crv"), obj.get("x"), obj.get("y"), obj.get("kid"))
+            try:
+                known = _PUBLIC_KEYS.get(cache_key)
+            except TypeError:  # a member that is a list or an object: not a key, parsed (and refused) below
+                known = None
+            if known is not None:
+                return known
         if not isinstance(obj, Mapping):
             raise MalformedMessage("a JWK must be a JSON object", where)
         kty = str(_string_member(obj, "kty", where))
@@ -292,7 +321,12 @@ class JWK:
         y = b64url_member(obj, "y", where) if kty == "EC" else None
         d = b64url_member(obj, "d", where, required=False)
         kid = _string_member(obj, "kid", where, required=False)
-        return cls(kty=kty, crv=crv, x=x, y=y, d=d, kid=kid)
+        key = cls(kty=kty, crv=crv, x=x, y=y, d=d, kid=kid)
+        if d is None and cls is JWK and type(obj) is dict:
+            if len(_PUBLIC_KEYS) >= _PUBLIC_KEYS_MAX:
+                _PUBLIC_KEYS.clear()
+            _PUBLIC_KEYS[(obj.get("kty"), obj.get("crv"), obj.get("x"), obj.get("y"), kid)] = key
+        return key
 
     @classmethod
     def from_json(cls, data: Union[str, bytes], *, where: str = "jwk") -> "JWK":
@@ -331,17 +365,25 @@ class JWK:
         """The same key without ``d`` (``kid`` kept)."""
         if self.d is None:
             return self
-        return JWK(kty=self.kty, crv=self.crv, x=self.x, y=self.y, kid=self.kid)
+        # The public members were validated when this key was built; dropping
+        # ``d`` cannot make them invalid, so they are copied as with_kid does.
+        return self._copy(kid=self.kid, d=None)
+
+    def _copy(self, *, kid: Optional[str], d: Optional[bytes]) -> "JWK":
+        out = JWK.__new__(JWK)
+        for name in ("kty", "crv", "x", "y", "_point", "_scalar"):
+            object.__setattr__(out, name, getattr(self, name))
+        object.__setattr__(out, "d", d)
+        if d is None:
+            object.__setattr__(out, "_scalar", None)
+        object.__setattr__(out, "kid", kid)
+        return out
 
     def with_kid(self, kid: Optional[str]) -> "JWK":
         """The same key material under another ``kid``."""
-        out = JWK.__new__(JWK)
-        for name in ("kty", "crv", "x", "y", "d", "_point", "_scalar"):
-            object.__setattr__(out, name, getattr(self, name))
         if kid is not None and not isinstance(kid, str):
             raise UsageError("kid must be a str or None")
-        object.__setattr__(out, "kid", kid)
-        return out
+        return self._copy(kid=kid, d=self.d)
 
     def thumbprint(self) -> str:
         """The RFC 7638 JWK thumbprint with SHA-256, base64url-encoded.
@@ -411,8 +453,20 @@ def generate(
 
     if crv in CURVES_BY_KTY["OKP"]:
         d = draw(_OKP_KEY_LEN)
-        x = be.ed25519_public_key(d) if crv == "Ed25519" else be.x25519_public_key(d)
-        return JWK(kty="OKP", crv=crv, x=x, d=d, kid=kid)
+        if kid is not None and not isinstance(kid, str):
+            raise UsageError("JWK kid must be a str or None")
+        if crv == "Ed25519":
+            return JWK(kty="OKP", crv=crv, x=be.ed25519_public_key(d), d=d, kid=kid)
+        # X25519: x is computed from d right here, so the constructor's two
+        # checks hold by construction -- x matches d, and d*basepoint is in
+        # the prime-order subgroup (d is clamped to a multiple of the
+        # cofactor, RFC 7748 §5), never of low order. Skipping them saves a
+        # second scalar multiplication per ephemeral key.
+        key = JWK.__new__(JWK)
+        for name, value in (("kty", "OKP"), ("crv", crv), ("x", be.x25519_public_key(d)), ("y", None), ("d", d),
+                            ("kid", kid), ("_point", None), ("_scalar", None)):
+            object.__setattr__(key, name, value)
+        return key
     if crv in CURVES_BY_KTY["EC"]:
         curve = _sec1.get_curve(crv)
         scalar = _sec1.generate_private_key(curve, draw)

@@ -63,6 +63,7 @@ __all__ = [
     "encrypt",
     "decrypt",
     "compute_apv",
+    "to_json",
 ]
 
 #: DIDComm v2 media type of an encrypted message, used as the JWE ``typ``.
@@ -211,6 +212,23 @@ def encrypt(
         sender=sender,
         backend=be,
     )
+
+
+def to_json(jwe: Mapping[str, Any]) -> str:
+    """The JWE from :func:`encrypt` as compact JSON text, ready to send.
+
+    The same text as ``refdidcomm._json.dumps(jwe)``, written faster for
+    large messages: see :func:`refdidcomm._rfc7516.serialize`.
+
+    Args:
+        jwe: the JWE object.
+    Returns:
+        the JSON text.
+    Raises:
+        UsageError: a value that has no JSON form.
+    Spec: RFC 7516 §7.2.
+    """
+    return _rfc7516.serialize(jwe)
 
 
 def _check_didcomm_headers(parsed: _rfc7516.ParsedJWE) -> Tuple[List[str], Optional[str]]:

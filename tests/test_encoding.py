@@ -698,3 +698,58 @@ def test_multikey_decode_cap():
     # The cap is on the whole string, checked before the prefix.
     with pytest.raises(MalformedMessage, match="longer than 256"):
         encoding.multikey_decode("u" * 257)
+
+
+# -- the one-pass b64url_decode fast path (Python >= 3.11) agrees with the three-pass checks --
+
+
+def _reference_b64url_decode(raw: bytes):
+    """The rules of RFC 7515 §2 / RFC 4648 §3.5 spelt out, independent of the module's code paths."""
+    alphabet = encoding.B64URL_ALPHABET
+    outside = [c for c in raw if c not in alphabet]
+    if outside:
+        return "padding not allowed" if ord("=") in outside else "invalid character"
+    if len(raw) % 4 == 1:
+        return "impossible length"
+    if len(raw) % 4:
+        unused = 4 if len(raw) % 4 == 2 else 2
+        if alphabet.index(raw[-1]) & ((1 << unused) - 1):
+            return "non-canonical trailing bits"
+    return base64.urlsafe_b64decode(raw + b"=" * (-len(raw) % 4))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")),
+       st.lists(st.tuples(st.integers(0, 60), st.sampled_from(list(b"-_+/= \n.\x00\xff=A"))), max_size=3),
+       st.integers(0, 3))
+def test_b64url_decode_matches_the_reference_rules(valid, edits, cut):
+    text = bytearray(valid[: max(0, len(valid) - cut)])
+    for pos, ch in edits:
+        if text:
+            text[pos % len(text)] = ch
+        else:
+            text.append(ch)
+    expected = _reference_b64url_decode(bytes(text))
+    if isinstance(expected, bytes):
+        assert b64url_decode(bytes(text)) == expected
+    else:
+        with pytest.raises(MalformedMessage) as err:
+            b64url_decode(bytes(text))
+        assert err.value.reason == expected
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("AB+C", "invalid character"), ("AB/C", "invalid character"), ("ABC=", "padding not allowed"),
+    ("AB C", "invalid character"), ("ABC\n", "invalid character"), ("ABCDE", "impossible length"),
+    ("AB", "non-canonical trailing bits"), ("AAB", "non-canonical trailing bits"), ("A+=C", "padding not allowed"),
+])
+def test_b64url_decode_reasons_on_the_fast_path_inputs(text, reason):
+    with pytest.raises(MalformedMessage) as err:
+        b64url_decode(text)
+    assert err.value.reason == reason
+
+
+def test_b64url_encode_is_urlsafe_b64encode_unpadded():
+    for n in range(0, 70):
+        data = bytes(range(256))[:n] + bytes(reversed(range(256)))[: n // 2]
+        assert b64url_encode(data) == base64.urlsafe_b64encode(data).rstrip(b"=").decode()

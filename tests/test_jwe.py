@@ -657,3 +657,50 @@ def test_repeated_recipient_kid_is_refused_before_any_crypto(monkeypatch) -> Non
     with pytest.raises(errors.MalformedMessage) as info:
         jwe.decrypt(dup, keys)
     assert info.value.field == "recipients[1].header.kid"
+
+
+# -- jwe.to_json: the same text as _json.dumps, without the JSON string encoder on base64url members --
+
+
+def test_to_json_is_the_text_of_json_dumps_for_real_jwes(backend):
+    from refdidcomm import _json
+
+    rng = _seeded(b"to_json")
+    bob = jwk.generate("X25519", rng=rng, kid="did:example:bob#x", backend=backend)
+    alice = jwk.generate("X25519", rng=rng, kid="did:example:alice#x", backend=backend)
+    for size in (0, 1, 100, 70000):
+        for sender in (None, alice):
+            obj = jwe.encrypt(b"\xe2\x82\xac" * size, [bob.public()], sender=sender, rng=rng, backend=backend)
+            assert jwe.to_json(obj) == _json.dumps(obj)
+            assert jwe.decrypt(jwe.to_json(obj), {bob.kid: bob}, sender_key_resolver=alice.public(),
+                               backend=backend).plaintext == b"\xe2\x82\xac" * size
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.sampled_from(["protected", "iv", "ciphertext", "tag", "aad", "encrypted_key",
+                                        "recipients", "unprotected", "x\"y", "é"]),
+                       st.one_of(st.text(alphabet="AZaz09-_+/=\"\\\n\u00e9\U0001f600", max_size=12), _JSON_VALUES),
+                       max_size=8))
+def test_to_json_equals_json_dumps_for_any_object(obj):
+    from refdidcomm import _json
+
+    assert jwe.to_json(obj) == _json.dumps(obj)
+    assert json.loads(jwe.to_json(obj)) == obj
+
+
+def test_to_json_refuses_what_json_dumps_refuses():
+    from refdidcomm import _json
+
+    for bad in ({"ciphertext": float("nan")}, {1: "a", "1": "b"}, {"iv": {2: "x"}}, {"tag": object()}):
+        with pytest.raises(errors.UsageError):
+            _json.dumps(bad)
+        with pytest.raises(errors.UsageError):
+            jwe.to_json(bad)
+    assert jwe.to_json(["not", "an", "object"]) == '["not","an","object"]'

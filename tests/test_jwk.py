@@ -171,3 +171,48 @@ def test_generate_rejects_bad_curves_and_bad_rng() -> None:
         jwk.generate("X25519", lambda n: bytes(n - 1))
     with pytest.raises(errors.UsageError):
         jwk.generate("P-256", lambda n: bytes(n + 1))
+
+
+# -- the content-keyed cache of parsed public JWKs (refdidcomm._rfc7517._PUBLIC_KEYS) --
+
+
+def test_public_key_cache_returns_the_same_validated_key_and_never_caches_failures_or_secrets() -> None:
+    from refdidcomm import _rfc7517, crypto
+
+    seed = bytes(range(32))
+    public = crypto.x25519_public_key(seed)
+    obj = {"kty": "OKP", "crv": "X25519", "x": b64url_encode(public), "kid": "did:example:c#1"}
+    first = JWK.from_dict(dict(obj))
+    assert JWK.from_dict(dict(obj)) is first
+    # Another kid is another key object; the material is the same.
+    other = JWK.from_dict({**obj, "kid": "did:example:c#2"})
+    assert other is not first and other.x == first.x and other.kid == "did:example:c#2"
+    # A private JWK is parsed every time and never stored.
+    private = {**obj, "d": b64url_encode(seed)}
+    assert JWK.from_dict(private).d == seed
+    assert all(key.d is None for key in _rfc7517._PUBLIC_KEYS.values())
+    # A low-order key is refused every time (nothing was stored for it).
+    low = {"kty": "OKP", "crv": "X25519", "x": b64url_encode(b"\x01" + b"\x00" * 31)}
+    for _ in range(2):
+        with pytest.raises(errors.InvalidKey):
+            JWK.from_dict(dict(low))
+    # Member values of other types are not cache keys: parsed (and refused) as before.
+    for bad in ({**obj, "x": ["list"]}, {**obj, "kid": {"a": 1}}):
+        with pytest.raises(errors.MalformedMessage):
+            JWK.from_dict(bad)
+
+
+def test_public_key_cache_is_bounded() -> None:
+    from refdidcomm import _rfc7517, crypto
+
+    for i in range(_rfc7517._PUBLIC_KEYS_MAX + 5):
+        x = crypto.x25519_public_key(hashlib.sha256(i.to_bytes(4, "big")).digest())
+        JWK.from_dict({"kty": "OKP", "crv": "X25519", "x": b64url_encode(x), "kid": f"k{i}"})
+        assert len(_rfc7517._PUBLIC_KEYS) <= _rfc7517._PUBLIC_KEYS_MAX
+
+
+def test_generated_x25519_key_passes_the_full_constructor_checks(backend) -> None:
+    key = jwk.generate("X25519", rng=lambda n: bytes(range(n)), kid="k", backend=backend)
+    rebuilt = JWK(kty="OKP", crv="X25519", x=key.x, d=key.d, kid="k")  # full validation: x matches d
+    assert rebuilt == key and key.public() == JWK(kty="OKP", crv="X25519", x=key.x, kid="k")
+    assert key.public().d is None and key.public().kid == "k"
