@@ -148,6 +148,44 @@ def _has_unpaired_surrogate(value: Any) -> bool:
     return False
 
 
+#: Above this many characters, :func:`loads` checks depth and surrogates on
+#: the parsed value instead of scanning the text first.
+_TEXT_SCAN_LIMIT = 16384
+
+
+def _deep_or_surrogate(value: Any) -> Optional[str]:
+    """One iterative walk: the reason :func:`loads` refuses ``value`` (depth, lone surrogate), or None.
+
+    A decoded string can hold a surrogate only if it is not ASCII
+    (``str.isascii`` is a constant-time flag test), so only those are searched.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.items()
+            pairs = True
+        elif isinstance(item, list):
+            children = item
+            pairs = False
+        elif isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item):
+                return "unpaired surrogate in string"
+            continue
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            return f"JSON nested deeper than {MAX_DEPTH} levels"
+        for child in children:
+            if pairs:
+                name, child = child
+                if not name.isascii() and _SURROGATE.search(name):
+                    return "unpaired surrogate in string"
+            if isinstance(child, (dict, list)) or (isinstance(child, str) and not child.isascii()):
+                stack.append((child, depth + 1))
+    return None
+
+
 def loads(data: Union[str, bytes, bytearray, memoryview], *, field: Optional[str] = None) -> Any:
     """Parse one JSON text strictly.
 
@@ -197,25 +235,36 @@ def loads(data: Union[str, bytes, bytearray, memoryview], *, field: Optional[str
         ) from None
     except RecursionError:
         raise MalformedMessage("JSON nested too deeply", field) from None
-    if _too_deep(text, value):
-        raise MalformedMessage(f"JSON nested deeper than {MAX_DEPTH} levels", field)
-    if _may_hold_surrogate(text) and _has_unpaired_surrogate(value):
-        raise MalformedMessage("unpaired surrogate in string", field)
+    if len(text) <= _TEXT_SCAN_LIMIT:
+        # Short texts: scanning the text rules most values out at once.
+        if _too_deep(text, value):
+            raise MalformedMessage(f"JSON nested deeper than {MAX_DEPTH} levels", field)
+        if _may_hold_surrogate(text) and _has_unpaired_surrogate(value):
+            raise MalformedMessage("unpaired surrogate in string", field)
+        return value
+    # Long texts (a large message is mostly one long base64url or body
+    # string): one walk over the parsed value costs per node, not per
+    # character, where scanning the text would cost per character.
+    reason = _deep_or_surrogate(value)
+    if reason is not None:
+        raise MalformedMessage(reason, field)
     return value
 
 
 def _check_member_names(obj: Any) -> None:
     """Every member name must be a str (the object is known to be acyclic here)."""
-    stack = [obj]
-    while stack:
+    containers = (dict, list, tuple)
+    stack = [obj] if isinstance(obj, containers) else []
+    while stack:  # only containers are pushed: strings and numbers need no visit
         item = stack.pop()
         if isinstance(item, dict):
             for name, value in item.items():
                 if not isinstance(name, str):
                     raise UsageError(f"JSON member names must be str, not {type(name).__name__}")
-                stack.append(value)
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
+                if isinstance(value, containers):
+                    stack.append(value)
+        else:
+            stack.extend(value for value in item if isinstance(value, containers))
 
 
 def _serialize(obj: Any, *, sort_keys: bool) -> Tuple[str, bytes]:

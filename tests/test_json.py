@@ -365,3 +365,34 @@ def test_deeper_than_walks_caller_built_objects_without_recursion() -> None:
     assert not deeper_than(shallow)
     assert deeper_than([shallow])
     assert not deeper_than("[[[[", 1)
+
+
+# -- long texts take the walk over the parsed value (_deep_or_surrogate): same rules, same reasons --
+
+_PAD = "x" * (_json._TEXT_SCAN_LIMIT + 10)
+
+
+@pytest.mark.parametrize("text, reason", [
+    ('{"pad":"%s","v":"\\ud800"}' % _PAD, "unpaired surrogate in string"),
+    ('{"pad":"%s","\\udc00":1}' % _PAD, "unpaired surrogate in string"),
+    ('["%s",[{"a":["\\udfff x"]}]]' % _PAD, "unpaired surrogate in string"),
+    ('["%s",' % _PAD + "[" * _json.MAX_DEPTH + "]" * _json.MAX_DEPTH + "]", f"JSON nested deeper than {_json.MAX_DEPTH} levels"),
+    ('{"pad":"%s","d":' % _PAD + '{"a":' * _json.MAX_DEPTH + "1" + "}" * _json.MAX_DEPTH + "}", f"JSON nested deeper than {_json.MAX_DEPTH} levels"),
+])
+def test_long_texts_are_refused_for_the_same_reasons(text, reason):
+    assert len(text) > _json._TEXT_SCAN_LIMIT
+    with pytest.raises(MalformedMessage) as err:
+        _json.loads(text, field="f")
+    assert err.value.reason == reason and err.value.field == "f"
+    short = text.replace(_PAD, "x")
+    with pytest.raises(MalformedMessage) as err:
+        _json.loads(short)
+    assert err.value.reason == reason
+
+
+def test_long_texts_accept_what_short_texts_accept():
+    nested = "[" * (_json.MAX_DEPTH - 1) + "]" * (_json.MAX_DEPTH - 1)
+    for body in ('{"pad":"%s","v":"\\ud83d\\ude00 \u00e9","n":%s}', '["%s",%s]'):
+        text = body % (_PAD, nested)
+        assert _json.loads(text) == json.loads(text)
+        assert _json.deeper_than(_json.loads(text)) is False
