@@ -365,10 +365,12 @@ def pack_encrypted(
 
     service_metadata = None
     if forward:
-        from ._routing import wrap_for_recipient  # late: _routing builds on this module
+        from ._routing import _wrap_for_recipient  # late: _routing builds on this module
 
-        packed, service_metadata = wrap_for_recipient(
-            packed, per_did[0][0], resolver=resolver, headers=forward_headers, enc=anon_enc, rng=rng, backend=backend
+        # trusted: packed is the JWE text we have just written, one JSON object.
+        packed, service_metadata = _wrap_for_recipient(
+            packed, per_did[0][0], resolver=resolver, headers=forward_headers, enc=anon_enc, rng=rng, backend=backend,
+            trusted=True,
         )
     return PackEncryptedResult(
         packed=packed,

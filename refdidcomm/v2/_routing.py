@@ -326,7 +326,14 @@ def _wrap_forward(
     fields.update(extra)
     attachment_id = new_message_id(rng, be)
     # The same rules a mediator applies (the attachment's content stands in as {}).
-    Message.from_dict(dict(fields, attachments=[{"id": attachment_id, "data": {"json": {}}}]))
+    checked = dict(fields, attachments=[{"id": attachment_id, "data": {"json": {}}}])
+    if extra:
+        Message.from_dict(checked)  # caller values: also the JSON limits (json_copy)
+    else:
+        # Only our own values (ids, FORWARD_TYPE, the DIDs parse_did_url just
+        # accepted, in new containers): already JSON, nothing for json_copy's
+        # copy and limits to find, so the header rules are checked in place.
+        Message._from_owned(checked)
     plaintext = _splice(fields, attachment_id, inner)
     return _json.dumps(jwe.encrypt(plaintext, keys, alg=_FORWARD_ALG, enc=enc, rng=rng, backend=be))
 
@@ -361,6 +368,25 @@ def wrap_for_recipient(
         UsageError, UnsupportedAlgorithm: as :func:`wrap_forward`.
     Spec: DIDComm v2 "Sender Process to Enable Forwarding", "Using a DID as an endpoint".
     """
+    return _wrap_for_recipient(
+        packed, to_did, resolver=resolver, headers=headers, enc=enc, rng=rng, backend=backend, max_depth=max_depth
+    )
+
+
+def _wrap_for_recipient(
+    packed: str,
+    to_did: str,
+    *,
+    resolver: DIDResolver,
+    headers: Optional[Mapping[str, Any]],
+    enc: str,
+    rng: Optional[crypto.Rng],
+    backend: Optional[crypto.Backend],
+    max_depth: int = 4,
+    trusted: bool = False,
+) -> Tuple[str, Optional[ServiceMetadata]]:
+    """:func:`wrap_for_recipient`; ``trusted``: ``packed`` is JSON text of one object we have
+    just written (pack_encrypted's JWE), so it is not parsed again to check that."""
     route = find_route(to_did, resolver=resolver, max_depth=max_depth)
     if route is None:
         return packed, None
@@ -370,7 +396,7 @@ def wrap_for_recipient(
     for depth, hop in enumerate(reversed(route.hops)):
         # After the first layer, current is the JWE we have just written.
         current = _wrap_forward(
-            current, next_hop, hop, resolver=resolver, headers=headers, enc=enc, rng=rng, backend=be, trusted=depth > 0
+            current, next_hop, hop, resolver=resolver, headers=headers, enc=enc, rng=rng, backend=be, trusted=trusted or depth > 0
         )
         next_hop = hop
     return current, ServiceMetadata(id=route.service_id, service_endpoint=route.uri, routing_keys=route.hops)
@@ -452,7 +478,7 @@ def unwrap_forward(
     obj = _json.loads(opened.plaintext, field="forward")
     if not isinstance(obj, dict) or "ciphertext" in obj or "signatures" in obj:
         raise MalformedMessage("the decrypted content must be a plaintext forward message", "forward")
-    message = Message.from_dict(obj)
+    message = Message._from_owned(obj)  # obj was just parsed: no copy needed
     if not is_forward(message):
         raise MalformedMessage(f"expected type {FORWARD_TYPE!r}, got {message.type!r}", "type")
     if "next" not in message.body:
