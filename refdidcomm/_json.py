@@ -55,12 +55,15 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 def _unique_members(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
     """object_pairs_hook: build the object, rejecting a repeated member name."""
-    obj: Dict[str, Any] = {}
-    for name, value in pairs:
-        if name in obj:
+    obj: Dict[str, Any] = dict(pairs)
+    if len(obj) == len(pairs):  # no name was repeated (the common case, decided in C)
+        return obj
+    seen: Dict[str, Any] = {}
+    for name, _value in pairs:
+        if name in seen:
             raise MalformedMessage(f"duplicate member name {name!r}")
-        obj[name] = value
-    return obj
+        seen[name] = None
+    return obj  # not reached: fewer members than pairs means a repeat
 
 
 def _reject_constant(literal: str) -> Any:

@@ -454,7 +454,7 @@ def decrypt_for_recipient(
     if "d" in epk_obj:
         raise MalformedMessage("must be a public key", "epk.d")
     try:
-        epk = JWK.from_dict(epk_obj, where="epk")
+        epk = JWK.from_dict(epk_obj, where="epk", cache=False)  # a one-time key: not worth remembering
     except InvalidKey as exc:
         # Off the curve, the identity, wrong coordinate lengths: opaque.
         raise DecryptionError() from exc

@@ -287,12 +287,14 @@ class JWK:
 
     # -- parsing and serialization ---------------------------------------
     @classmethod
-    def from_dict(cls, obj: Any, *, where: str = "jwk") -> "JWK":
+    def from_dict(cls, obj: Any, *, where: str = "jwk", cache: bool = True) -> "JWK":
         """Parse a JWK JSON object (already decoded from JSON).
 
         Args:
             obj: the JSON object (a dict).
             where: a name for the object in error messages (e.g. ``epk``).
+            cache: remember a public key for the next identical object
+                (:data:`_PUBLIC_KEYS`); False for a one-time key such as an ``epk``.
         Returns:
             the validated key.
         Raises:
@@ -302,7 +304,7 @@ class JWK:
             InvalidKey: invalid key material.
         Spec: RFC 7517 §4; RFC 7518 §6.2; RFC 8037 §2.
         """
-        if cls is JWK and type(obj) is dict and "d" not in obj:
+        if cache and cls is JWK and type(obj) is dict and "d" not in obj:
             cache_key = (obj.get("kty"), obj.get("crv"), obj.get("x"), obj.get("y"), obj.get("kid"))
             try:
                 known = _PUBLIC_KEYS.get(cache_key)
@@ -322,7 +324,7 @@ class JWK:
         d = b64url_member(obj, "d", where, required=False)
         kid = _string_member(obj, "kid", where, required=False)
         key = cls(kty=kty, crv=crv, x=x, y=y, d=d, kid=kid)
-        if d is None and cls is JWK and type(obj) is dict:
+        if cache and d is None and cls is JWK and type(obj) is dict:
             if len(_PUBLIC_KEYS) >= _PUBLIC_KEYS_MAX:
                 _PUBLIC_KEYS.clear()
             _PUBLIC_KEYS[(obj.get("kty"), obj.get("crv"), obj.get("x"), obj.get("y"), kid)] = key
