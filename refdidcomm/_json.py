@@ -151,6 +151,13 @@ def _has_unpaired_surrogate(value: Any) -> bool:
     return False
 
 
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_unique_members,
+    parse_constant=_reject_constant,
+    parse_float=_finite_float,
+    parse_int=_bounded_int,
+)
+
 #: Above this many characters, :func:`loads` checks depth and surrogates on
 #: the parsed value instead of scanning the text first.
 _TEXT_SCAN_LIMIT = 16384
@@ -223,13 +230,7 @@ def loads(data: Union[str, bytes, bytearray, memoryview], *, field: Optional[str
     if text.startswith("\ufeff"):
         raise MalformedMessage("byte order mark not allowed", field)
     try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_unique_members,
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
-        )
+        value = _DECODER.decode(text)  # what json.loads(text, **the hooks) does, with the decoder made once
     except MalformedMessage as exc:
         raise MalformedMessage(exc.reason, field) from None
     except json.JSONDecodeError as exc:
@@ -270,16 +271,16 @@ def _check_member_names(obj: Any) -> None:
             stack.extend(value for value in item if isinstance(value, containers))
 
 
+# One encoder of each kind, made once (json.dumps with arguments builds a new
+# one per call); the standard library shares its default encoder the same way.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_SORTED_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False, sort_keys=True)
+
+
 def _serialize(obj: Any, *, sort_keys: bool) -> Tuple[str, bytes]:
     """Serialize compactly; return the text and its UTF-8 bytes."""
     try:
-        text = json.dumps(
-            obj,
-            separators=(",", ":"),
-            ensure_ascii=False,
-            allow_nan=False,
-            sort_keys=sort_keys,
-        )
+        text = (_SORTED_ENCODER if sort_keys else _ENCODER).encode(obj)
     except RecursionError:
         raise UsageError("cannot serialize to JSON: nested too deeply") from None
     except (TypeError, ValueError) as exc:

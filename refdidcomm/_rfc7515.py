@@ -41,6 +41,7 @@ Verification rules, each with its own error:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import abc
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _json
@@ -366,7 +367,7 @@ def verify_json(
     """
     if isinstance(jws, (str, bytes, bytearray)):
         jws = _json.loads(jws, field="jws")
-    if not isinstance(jws, Mapping):
+    if not isinstance(jws, abc.Mapping):
         raise MalformedMessage("a JWS must be a JSON object", "jws")
     if "payload" not in jws:
         raise MalformedMessage("required member is missing", "payload")

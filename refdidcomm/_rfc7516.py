@@ -28,6 +28,7 @@ received*.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections import abc
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _ecdh_1pu
@@ -107,6 +108,9 @@ def additional_authenticated_data(protected_b64: str, aad_b64: Optional[str] = N
 _BASE64URL_MEMBERS = frozenset({"protected", "encrypted_key", "iv", "ciphertext", "tag", "aad"})
 
 
+_LARGE = 2048  # characters of ciphertext above which serialize writes members itself
+
+
 def _is_base64url_text(value: str) -> bool:
     """True when every character of ``value`` is in the base64url alphabet (so JSON needs no escapes)."""
     return value.isascii() and not value.encode("ascii").translate(None, B64URL_ALPHABET)
@@ -134,6 +138,9 @@ def serialize(jwe: Mapping[str, Any]) -> str:
     """
     if type(jwe) is not dict or not all(type(name) is str for name in jwe):
         return _json.dumps(jwe)
+    ciphertext = jwe.get("ciphertext")
+    if not (type(ciphertext) is str and len(ciphertext) > _LARGE):
+        return _json.dumps(jwe)  # small: the one encoder call is quicker than the pieces
     parts = []
     for name, value in jwe.items():
         if name in _BASE64URL_MEMBERS and type(value) is str and _is_base64url_text(value):
@@ -175,7 +182,7 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
     """
     if isinstance(jwe, (str, bytes, bytearray)):
         jwe = _json.loads(jwe, field="jwe")
-    if not isinstance(jwe, Mapping):
+    if not isinstance(jwe, abc.Mapping):
         raise MalformedMessage("a JWE must be a JSON object", "jwe")
     _check_member_names(jwe, "jwe")
 
@@ -215,12 +222,12 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
             ("protected", protected, f"{where}.header", recipient.header),
             ("unprotected", unprotected, f"{where}.header", recipient.header),
         ):
-            overlap = sorted(set(a) & set(b))
-            if overlap:
+            if b and not a.keys().isdisjoint(b):
+                overlap = sorted(a.keys() & b.keys())
                 raise MalformedMessage(
                     f"header names must be disjoint (RFC 7516 §7.2.1); {overlap} in {a_name} and {b_name}", b_name
                 )
-        check_crit(protected, {**unprotected, **recipient.header})
+        check_crit(protected, {**unprotected, **recipient.header} if unprotected else recipient.header)
         if "zip" in protected or "zip" in unprotected or "zip" in recipient.header:
             raise UnsupportedAlgorithm('"zip" (RFC 7516 §4.1.3) is not supported')
 

@@ -51,6 +51,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from collections import abc
 from typing import Any, Callable, Mapping, Optional, Union
 
 from . import _json
@@ -312,7 +313,7 @@ class JWK:
                 known = None
             if known is not None:
                 return known
-        if not isinstance(obj, Mapping):
+        if not isinstance(obj, abc.Mapping):
             raise MalformedMessage("a JWK must be a JSON object", where)
         kty = str(_string_member(obj, "kty", where))
         if kty not in CURVES_BY_KTY:
@@ -485,7 +486,7 @@ def lookup_key(keys: KeyLookup, kid: str) -> Optional[JWK]:
     Raises:
         UsageError: ``keys`` is neither, or the lookup returned a non-JWK.
     """
-    if isinstance(keys, Mapping):
+    if isinstance(keys, abc.Mapping):
         key = keys.get(kid)
     elif callable(keys):
         key = keys(kid)

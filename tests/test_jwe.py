@@ -691,8 +691,14 @@ _JSON_VALUES = st.recursive(
 def test_to_json_equals_json_dumps_for_any_object(obj):
     from refdidcomm import _json
 
-    assert jwe.to_json(obj) == _json.dumps(obj)
-    assert json.loads(jwe.to_json(obj)) == obj
+    saved = _rfc7516._LARGE
+    try:
+        for large in (saved, -1):  # -1: every ciphertext string counts as large (the piecewise path)
+            _rfc7516._LARGE = large
+            assert jwe.to_json(obj) == _json.dumps(obj)
+            assert json.loads(jwe.to_json(obj)) == obj
+    finally:
+        _rfc7516._LARGE = saved
 
 
 def test_to_json_refuses_what_json_dumps_refuses():
