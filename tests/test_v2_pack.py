@@ -44,6 +44,15 @@ def test_signed_round_trip(sign_from: str, alg: str, backend) -> None:
     assert meta.signed_message == packed.packed
 
 
+def test_signed_message_of_bytes_and_object_input_is_the_compact_jws() -> None:
+    packed = v2.pack_signed(message(), "did:example:alice", secrets=ALICE, resolver=RES).packed
+    pretty = json.dumps(json.loads(packed), indent=2)  # not the compact text
+    for given in (pretty.encode("utf-8"), json.loads(packed)):
+        meta = v2.unpack(given, secrets=BOB, resolver=RES).metadata
+        assert meta.signed_message == packed  # written from the parsed input
+    assert v2.unpack(pretty, secrets=BOB, resolver=RES).metadata.signed_message == pretty  # text: as received
+
+
 @pytest.mark.parametrize("enc", ["A256CBC-HS512", "A256GCM", "XC20P"])
 def test_anoncrypt_round_trip(enc: str, backend) -> None:
     msg = message()

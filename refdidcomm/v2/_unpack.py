@@ -178,18 +178,19 @@ class UnpackResult:
     metadata: UnpackMetadata
 
 
-def _parse(packed: Any, field_name: str) -> Tuple[Any, str]:
-    """(JSON value, its text) of the input."""
+def _parse(packed: Any, field_name: str) -> Tuple[Any, Optional[str]]:
+    """(JSON value, its text) of the input; the text is None unless the input was a str.
+
+    The text is only needed when the outermost layer is a JWS (``signed_message``);
+    for bytes and objects the caller writes it then (``_json.dumps(value)``), instead
+    of serializing every input on the chance.
+    """
     if isinstance(packed, (str, bytes, bytearray)):
         text = packed if isinstance(packed, str) else None
-        value = _json.loads(packed, field=field_name)
-        if text is None:
-            text = _json.dumps(value)
-        return value, text
+        return _json.loads(packed, field=field_name), text
     if isinstance(packed, Mapping):
         # The same limits as text input (nesting depth, JSON types): json_copy.
-        value = json_copy(dict(packed), field_name)
-        return value, _json.dumps(value)
+        return json_copy(dict(packed), field_name), None
     raise UsageError(f"packed must be str, bytes or dict, not {type(packed).__name__}")
 
 
@@ -399,7 +400,7 @@ def unpack(
         meta.non_repudiation = True
         meta.sign_from = signer_kids[0]
         meta.sign_alg = verified.algs[0]
-        meta.signed_message = text
+        meta.signed_message = text if text is not None else _json.dumps(obj)  # obj: the parsed input, unchanged
         try:
             text = verified.payload.decode("utf-8")
         except UnicodeDecodeError as exc:
