@@ -7,7 +7,9 @@ source checkout. It contains:
 * thin declarations of the libsodium functions refdidcomm uses (X25519,
   Ed25519 and its conversions to X25519, ChaCha20-/XChaCha20-Poly1305 IETF,
   crypto_box, sealed boxes, BLAKE2b, AES-256-GCM, randombytes);
-* ``aesni.c``, our own AES-NI code (key expansion, blocks, CBC, RFC 3394).
+* ``aesni.c``, our own AES-NI code (key expansion, blocks, CBC, RFC 3394);
+* ``b64url.c``, our own base64url codec (RFC 4648 §5 without padding, with
+  the strict decoder of ``refdidcomm.encoding``), for large JOSE members.
 
 Where libsodium comes from (decided by :func:`locate_sodium`):
 
@@ -79,8 +81,9 @@ MODULE_NAME = "_refdidcomm_native"
 BUILD_INFO_MODULE = "_refdidcomm_native_build"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# Compiler flags for the generated module and aesni.c. No -maes: the AES-NI
-# functions carry their own target attribute and are dispatched by CPUID.
+# Compiler flags for the generated module, aesni.c and b64url.c. No -maes:
+# the AES-NI functions carry their own target attribute and are dispatched
+# by CPUID.
 EXTRA_COMPILE_ARGS = ["-Wall", "-Wextra", "-Wno-unused-parameter", "-fno-strict-aliasing"]
 # Bind every symbol at load time (ELF): an unresolved libsodium symbol makes
 # the import fail loudly instead of the first call that needs it.
@@ -185,6 +188,20 @@ int refdidcomm_aes_key_unwrap(const uint8_t *kek, size_t kek_len, const uint8_t 
                               size_t in_len, uint8_t *out);
 """
 
+# Our base64url codec (b64url.h declares it for the compiler).
+B64URL_API = """
+#define REFDIDCOMM_B64URL_OK ...
+#define REFDIDCOMM_B64URL_PADDING ...
+#define REFDIDCOMM_B64URL_INVALID_CHAR ...
+#define REFDIDCOMM_B64URL_BAD_LENGTH ...
+#define REFDIDCOMM_B64URL_NONCANONICAL ...
+#define REFDIDCOMM_B64URL_MISUSE ...
+size_t refdidcomm_b64url_encoded_length(size_t n);
+size_t refdidcomm_b64url_decoded_length(size_t n);
+int refdidcomm_b64url_encode(const uint8_t *in, size_t in_len, char *out, size_t out_cap);
+int refdidcomm_b64url_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap);
+"""
+
 # libsodium's version functions. PyNaCl's bundled build does not export them
 # (it exports only what PyNaCl binds), so they are declared only on the
 # system routes; on the PyNaCl route the loader checks the version itself.
@@ -205,11 +222,11 @@ def _cdef_and_source(sodium: "Sodium") -> Tuple[str, str]:
     from_pynacl = sodium.origin == "pynacl"
     sodium_api = SODIUM_API if from_pynacl else SODIUM_API + SODIUM_VERSION_API
     source = (
-        "#include <stddef.h>\n#include <stdint.h>\n#include \"aesni.h\"\n\n"
+        "#include <stddef.h>\n#include <stdint.h>\n#include \"aesni.h\"\n#include \"b64url.h\"\n\n"
         f"#define REFDIDCOMM_SODIUM_FROM_PYNACL {int(from_pynacl)}\n\n"
         "/* libsodium API, declared by refdidcomm (no sodium.h needed) */\n" + sodium_api
     )
-    return sodium_api + AES_API + ROUTE_API, source
+    return sodium_api + AES_API + B64URL_API + ROUTE_API, source
 
 
 @dataclass(frozen=True)
@@ -315,9 +332,9 @@ def make_ffibuilder(sodium: Sodium) -> Any:
     builder.cdef(cdef)
     kwargs: Dict[str, Any] = {
         # Absolute paths: cffi's standalone compile() changes directory.
-        "sources": [os.path.join(HERE, "aesni.c")],
+        "sources": [os.path.join(HERE, "aesni.c"), os.path.join(HERE, "b64url.c")],
         "include_dirs": [HERE],
-        "depends": [os.path.join(HERE, "aesni.h")],
+        "depends": [os.path.join(HERE, "aesni.h"), os.path.join(HERE, "b64url.h")],
         "extra_compile_args": list(EXTRA_COMPILE_ARGS),
         "extra_link_args": list(sodium.link_args) + list(EXTRA_LINK_ARGS),
         "libraries": list(sodium.libraries),

@@ -7,9 +7,18 @@ comparison column). Run from the repository root::
 
 Prints, in one run, µs per call for each facade function on each available
 backend, the same operation through PyNaCl where it has one, and the ratio
-native/PyNaCl. AES-256-CBC and AES-256-GCM are also reported in MB/s on 1 MiB.
+native/PyNaCl. AES-256-CBC and AES-256-GCM are also reported in MB/s on 1 MiB,
+and so is base64url (encode and strict decode of 1 MiB of payload bytes, MB/s of
+payload), per backend and for ``refdidcomm.encoding``'s standard-library path.
 Each figure is the best of several repeats of a timed loop (``timeit``-style),
 so it is a lower bound less disturbed by other load on the machine.
+
+The 1 MiB rows discard each result, so every call frees megabytes at the top
+of the heap; glibc then gives that memory back to the system (its trim
+threshold) and the next call pays page faults for fresh pages. That can
+dominate a fast codec: native base64url encoding of 1 MiB measured 0.27 ms
+with ``MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=268435456`` in
+the environment and 1.3 ms without. Set both to see the codec itself.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from refdidcomm import crypto  # noqa: E402
+from refdidcomm import crypto, encoding  # noqa: E402
 from refdidcomm.errors import BackendUnavailable  # noqa: E402
 
 MiB = 1 << 20
@@ -44,7 +53,7 @@ def best_us(fn: Callable[[], object], budget: float = 0.3, repeats: int = 5) -> 
     return best * 1e6
 
 
-def cases(be: crypto.Backend, big: int) -> Dict[str, Callable[[], object]]:
+def cases(be: crypto.Backend, big: int, b64_big: int) -> Dict[str, Callable[[], object]]:
     sk = bytes(range(32))
     seed = bytes(range(1, 33))
     pk = be.x25519_public_key(bytes(range(2, 34)))
@@ -63,6 +72,9 @@ def cases(be: crypto.Backend, big: int) -> Dict[str, Callable[[], object]]:
     gcm = be.aes_gcm_encrypt(key, n12, payload)
     wrapped = be.aes_key_wrap(key, key)
     their_pk_sender = be.x25519_public_key(bytes(range(2, 34)))
+    b64_payload = bytes(range(256)) * (b64_big // 256)
+    b64_text = be.b64url_encode(b64_payload)
+    b64_key = be.b64url_encode(key)  # 43 characters, a JWK member
     return {
         "random_bytes(32)": lambda: be.random_bytes(32),
         "x25519_public_key": lambda: be.x25519_public_key(sk),
@@ -86,6 +98,20 @@ def cases(be: crypto.Backend, big: int) -> Dict[str, Callable[[], object]]:
         "aes_key_unwrap(32 B)": lambda: be.aes_key_unwrap(key, wrapped),
         f"aes_gcm_encrypt({big // 1024} KiB)": lambda: be.aes_gcm_encrypt(key, n12, payload),
         f"aes_gcm_decrypt({big // 1024} KiB)": lambda: be.aes_gcm_decrypt(key, n12, gcm),
+        "b64url_encode(32 B)": lambda: be.b64url_encode(key),
+        "b64url_decode(43 chars)": lambda: be.b64url_decode(b64_key),
+        f"b64url_encode({b64_big // 1024} KiB)": lambda: be.b64url_encode(b64_payload),
+        f"b64url_decode({b64_big // 1024} KiB)": lambda: be.b64url_decode(b64_text),
+    }
+
+
+def stdlib_b64url_cases(b64_big: int) -> Dict[str, Callable[[], object]]:
+    """``refdidcomm.encoding``'s base64url, called directly (the standard-library path)."""
+    payload = bytes(range(256)) * (b64_big // 256)
+    text = encoding.b64url_encode(payload)
+    return {
+        "b64url_encode(bulk)": lambda: encoding.b64url_encode(payload),
+        "b64url_decode(bulk)": lambda: encoding.b64url_decode(text),
     }
 
 
@@ -149,10 +175,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     for name, be in backends:
         pure_big = big if name == "native" else 64 * 1024  # keep the pure AES runs short
         tables[name] = {}
-        for label, fn in cases(be, pure_big).items():
+        for label, fn in cases(be, pure_big, big).items():
             b = budget if name == "native" else min(budget, 0.2)
             tables[name][_norm(label)] = best_us(fn, b, repeats=5 if name == "native" else 2)
     nacl = {_norm(k): best_us(v, budget) for k, v in pynacl_cases(big).items()}
+    stdlib = {k: best_us(v, budget) for k, v in stdlib_b64url_cases(big).items()}
 
     labels = list(dict.fromkeys([k for t in tables.values() for k in t] + list(nacl)))
     print(f"refdidcomm bench/primitives.py   python {sys.version.split()[0]}   µs per call (best of repeats)")
@@ -182,12 +209,20 @@ def main(argv: Optional[List[str]] = None) -> int:
             v = t.get(f"{op}(bulk)")
             if v:
                 print(f"{n:>7} {op:<16} {size / v:10.1f} MB/s  ({size // 1024} KiB)")
+    print()
+    # base64url: 1 MiB (64 KiB with --quick) on every backend; MB/s of payload bytes.
+    for n, t in list(tables.items()) + [("stdlib", stdlib)]:
+        for op in ("b64url_encode", "b64url_decode"):
+            v = t.get(f"{op}(bulk)")
+            if v:
+                where = " (refdidcomm.encoding)" if n == "stdlib" else ""
+                print(f"{n:>7} {op:<16} {big / v:10.1f} MB/s  ({big // 1024} KiB){where}")
     return 0
 
 
 def _norm(label: str) -> str:
-    """Give the bulk AES rows one name whatever the payload size."""
-    if label.startswith("aes_cbc") or label.startswith("aes_gcm"):
+    """Give the bulk AES and base64url rows one name whatever the payload size."""
+    if label.startswith("aes_cbc") or label.startswith("aes_gcm") or label.endswith("KiB)"):
         return label.split("(")[0] + "(bulk)"
     return label
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-from typing import Optional
+from typing import Optional, Union
 
-from . import _nacl_box, _rfc3394, _rfc7748, _rfc8032, _rfc8439, _sp800_38a, _sp800_38d, _xchacha
+from . import _nacl_box, _rfc3394, _rfc7748, _rfc8032, _rfc8439, _sp800_38a, _sp800_38d, _xchacha, encoding
 
 __all__ = [
     "NAME",
@@ -40,6 +40,8 @@ __all__ = [
     "aes_key_unwrap",
     "aes_gcm_encrypt",
     "aes_gcm_decrypt",
+    "b64url_encode",
+    "b64url_decode",
 ]
 
 NAME = "pure"
@@ -163,3 +165,13 @@ def aes_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> b
 def aes_gcm_decrypt(key: bytes, nonce: bytes, ciphertext: bytes, aad: bytes) -> bytes:
     """Open AES-GCM (SP 800-38D); DecryptionError on failure."""
     return _sp800_38d.gcm_decrypt(key, nonce, ciphertext, aad)
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding (RFC 7515 §2): :func:`refdidcomm.encoding.b64url_encode`."""
+    return encoding.b64url_encode(data)
+
+
+def b64url_decode(text: Union[str, bytes]) -> bytes:
+    """Strict base64url decoding: :func:`refdidcomm.encoding.b64url_decode` (its rules and reasons)."""
+    return encoding.b64url_decode(text)

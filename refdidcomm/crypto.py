@@ -20,6 +20,11 @@ same errors:
   **Not constant time**: for reference, test vectors and hosts without the
   native core.
 
+Both also offer the strict base64url codec of JOSE (:meth:`Backend.b64url_encode`,
+:meth:`Backend.b64url_decode`): the pure backend is :mod:`refdidcomm.encoding`'s
+(the standard library), the native one ``_crypto/b64url.c``, several times
+faster on large members (a 1 MiB JWE ciphertext); same results, same errors.
+
 Choice of backend (made once, here): the environment variable
 ``REFDIDCOMM_BACKEND=pure|native`` forces one; asking for ``native`` where it
 cannot be loaded raises :class:`BackendUnavailable` (never a silent fallback).
@@ -40,9 +45,9 @@ import hmac
 import importlib
 import os
 from types import ModuleType
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Union
 
-from .errors import BackendUnavailable, DecryptionError, InvalidKey, LowOrderPointError, UsageError
+from .errors import BackendUnavailable, DecryptionError, InvalidKey, LowOrderPointError, MalformedMessage, UsageError
 
 __all__ = [
     "BACKEND",
@@ -75,6 +80,8 @@ __all__ = [
     "aes_key_unwrap",
     "aes_gcm_encrypt",
     "aes_gcm_decrypt",
+    "b64url_encode",
+    "b64url_decode",
 ]
 
 #: A source of randomness: ``rng(n)`` returns ``n`` bytes. Every randomized API
@@ -207,7 +214,9 @@ class Backend:
         answers False for ``aes_cbc_*`` and ``aes_key_*`` when the CPU has
         no AES-NI, and for ``aes_gcm_*`` unless ``key_len`` is 32 and
         libsodium's AES-256-GCM runs here (AES-NI and PCLMUL): 16- and
-        24-byte GCM keys always use the pure code. Everything else is True.
+        24-byte GCM keys always use the pure code; and for ``b64url_*``
+        (table lookups indexed by the data, which is public: JOSE members
+        on the wire). Everything else is True.
 
         Args:
             function: a facade function name, e.g. ``"aes_gcm_encrypt"``.
@@ -625,6 +634,57 @@ class Backend:
             raise DecryptionError()
         return self._impl.aes_gcm_decrypt(key, nonce, ciphertext, aad)
 
+    # -- base64url (RFC 4648 §5 without padding, RFC 7515 §2) -------------
+    # The same argument checks, results and errors as refdidcomm.encoding's
+    # b64url_encode / b64url_decode, on either backend.
+    def b64url_encode(self, data: bytes) -> str:
+        """Encode bytes as base64url without padding.
+
+        Args:
+            data: any number of bytes (bytes, bytearray or memoryview).
+        Returns:
+            ``ceil(4 * len(data) / 3)`` characters of the URL-safe alphabet,
+            no ``=``.
+        Raises:
+            UsageError: ``data`` is not bytes-like.
+        Spec: RFC 7515 §2 (RFC 4648 §5 "with all trailing '=' characters
+        omitted").
+        """
+        if type(data) is not bytes:  # the common case skips the general check
+            data = _check_bytes("data", data)
+        return self._impl.b64url_encode(data)
+
+    def b64url_decode(self, text: Union[str, bytes]) -> bytes:
+        """Decode JOSE base64url strictly, exactly as :func:`refdidcomm.encoding.b64url_decode`.
+
+        Accepted: only the URL-safe alphabet, no padding, no whitespace, a
+        length that is not 1 mod 4, and zero pad bits in the last character.
+        When several rules are broken, the reason is the first of: a
+        non-ASCII ``str`` ("invalid character"), an ``=`` anywhere
+        ("padding not allowed"), any other character outside the alphabet
+        ("invalid character"), the length ("impossible length"), the pad
+        bits ("non-canonical trailing bits").
+
+        Args:
+            text: the encoded text, as ``str`` or bytes-like (ASCII bytes).
+        Returns:
+            The decoded bytes (``3 * len(text) // 4`` of them).
+        Raises:
+            MalformedMessage: with one of the reasons above; ``field`` is None.
+            UsageError: ``text`` is neither ``str`` nor bytes-like.
+        Spec: RFC 7515 §2 and Appendix C; RFC 4648 §5; RFC 4648 §3.5.
+        """
+        if isinstance(text, str):
+            # A non-ASCII character cannot be base64 of anything (encoding's
+            # _ascii_arg): the backends then only see ASCII str or bytes.
+            if not text.isascii():
+                raise MalformedMessage("invalid character")
+        elif isinstance(text, (bytes, bytearray, memoryview)):
+            text = bytes(text)
+        else:
+            raise UsageError(f"expected str or bytes, not {type(text).__name__}")
+        return self._impl.b64url_decode(text)
+
 
 def draw(rng: Optional[Rng], n: int, backend: Optional[Backend] = None) -> bytes:
     """Draw ``n`` bytes from ``rng`` (or the backend's CSPRNG), checking the length.
@@ -745,3 +805,5 @@ aes_key_wrap = _active.aes_key_wrap
 aes_key_unwrap = _active.aes_key_unwrap
 aes_gcm_encrypt = _active.aes_gcm_encrypt
 aes_gcm_decrypt = _active.aes_gcm_decrypt
+b64url_encode = _active.b64url_encode
+b64url_decode = _active.b64url_decode
