@@ -141,13 +141,16 @@ def serialize(jwe: Mapping[str, Any]) -> str:
     ciphertext = jwe.get("ciphertext")
     if not (type(ciphertext) is str and len(ciphertext) > _LARGE):
         return _json.dumps(jwe)  # small: the one encoder call is quicker than the pieces
-    parts = []
+    parts = ["{"]
     for name, value in jwe.items():
+        if len(parts) > 1:
+            parts.append(",")
         if name in _BASE64URL_MEMBERS and type(value) is str and _is_base64url_text(value):
-            parts.append(f'"{name}":"{value}"')  # the names in the set need no escaping either
+            parts += ['"', name, '":"', value, '"']  # the names in the set need no escaping either
         else:
-            parts.append(_json.dumps(name) + ":" + _json.dumps(value))
-    return "{" + ",".join(parts) + "}"
+            parts += [_json.dumps(name), ":", _json.dumps(value)]
+    parts.append("}")
+    return "".join(parts)
 
 
 def _check_member_names(obj: Mapping[Any, Any], where: str) -> None:
@@ -167,11 +170,13 @@ def _object_member(obj: Mapping[str, Any], name: str, where: str) -> Dict[str, A
     return value
 
 
-def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
+def parse(jwe: Union[Mapping[str, Any], str, bytes], *, backend: Optional[crypto.Backend] = None) -> ParsedJWE:
     """Parse a General (or Flattened) JSON Serialization JWE.
 
     Args:
         jwe: the JWE as a JSON object, or its JSON text.
+        backend: whose base64url decoder reads the ``ciphertext`` (default:
+            the active backend); the result is the same on either.
     Returns:
         :class:`ParsedJWE`.
     Raises:
@@ -232,7 +237,14 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes]) -> ParsedJWE:
             raise UnsupportedAlgorithm('"zip" (RFC 7516 §4.1.3) is not supported')
 
     iv = b64url_member(jwe, "iv", "", required=True) or b""
-    ciphertext = b64url_member(jwe, "ciphertext", "", required=True) or b""
+    be = backend or crypto.backend(crypto.BACKEND)
+    ciphertext_b64 = jwe.get("ciphertext")
+    if not isinstance(ciphertext_b64, str):
+        b64url_member(jwe, "ciphertext", "", required=True)  # raises: missing, or not a string
+    try:
+        ciphertext = be.b64url_decode(ciphertext_b64)  # the large member: the backend's decoder
+    except MalformedMessage as exc:
+        raise MalformedMessage(exc.reason, "ciphertext") from exc
     tag = b64url_member(jwe, "tag", "", required=True) or b""
     aad_b64 = jwe.get("aad")
     if aad_b64 is not None:
@@ -295,7 +307,8 @@ def encrypt(
     unprotected: Optional[Mapping[str, Any]] = None,
     aad: Optional[bytes] = None,
     backend: Optional[crypto.Backend] = None,
-) -> Dict[str, Any]:
+    serialized: bool = False,
+) -> Any:
     """Build a General JSON Serialization JWE with ECDH key management.
 
     The caller composes the protected header (it must hold ``alg`` and ``enc``;
@@ -317,8 +330,12 @@ def encrypt(
             and authenticated as ``protected || '.' || BASE64URL(aad)``
             (§5.1 step 14). None omits it.
         backend: crypto backend (default: the active one).
+        serialized: return the JSON text instead of the object: the text
+            :func:`serialize` would write for it, assembled directly (the
+            base64url members are our own encoder's output, so they are not
+            scanned again).
     Returns:
-        the JWE as a JSON object (dict).
+        the JWE as a JSON object (dict), or its JSON text (``serialized``).
     Raises:
         UsageError: inconsistent arguments (keys, lengths, recipients count).
         UnsupportedAlgorithm: ``alg``/``enc`` unknown, or 1PU key wrapping
@@ -380,14 +397,26 @@ def encrypt(
             if header:
                 entry["header"] = dict(header)
             entries.append(entry)
+    be = backend or crypto.backend(crypto.BACKEND)
     out: Dict[str, Any] = {"protected": protected_b64}
     if unprotected:
         out["unprotected"] = dict(unprotected)
     out["recipients"] = entries
     if aad_b64 is not None:
         out["aad"] = aad_b64
-    out.update({"iv": b64url_encode(iv), "ciphertext": b64url_encode(ciphertext), "tag": b64url_encode(tag)})
-    return out
+    out.update({"iv": b64url_encode(iv), "ciphertext": be.b64url_encode(ciphertext), "tag": b64url_encode(tag)})
+    if not serialized:
+        return out
+    # The text of _json.dumps(out), member by member: the base64url strings
+    # are quoted as they are (RFC 8259 §7: nothing in the alphabet is escaped).
+    parts = ['{"protected":"', protected_b64, '"']
+    if unprotected:
+        parts += [',"unprotected":', _json.dumps(out["unprotected"])]
+    parts += [',"recipients":', _json.dumps(entries)]
+    if aad_b64 is not None:
+        parts += [',"aad":"', aad_b64, '"']
+    parts += [',"iv":"', out["iv"], '","ciphertext":"', out["ciphertext"], '","tag":"', out["tag"], '"}']
+    return "".join(parts)
 
 
 def decrypt_for_recipient(

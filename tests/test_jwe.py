@@ -710,3 +710,39 @@ def test_to_json_refuses_what_json_dumps_refuses():
         with pytest.raises(errors.UsageError):
             jwe.to_json(bad)
     assert jwe.to_json(["not", "an", "object"]) == '["not","an","object"]'
+
+
+def test_encrypt_json_is_to_json_of_encrypt(backend):
+    bob = jwk.generate("X25519", rng=_seeded(b"ej-bob"), kid="did:example:bob#x", backend=backend)
+    carol = jwk.generate("X25519", rng=_seeded(b"ej-carol"), kid="did:example:carol#x", backend=backend)
+    alice = jwk.generate("X25519", rng=_seeded(b"ej-alice"), kid="did:example:alice#x", backend=backend)
+    for size in (0, 17, 5000):
+        for kw in ({}, {"sender": alice}, {"enc": "A256GCM"}, {"enc": "XC20P", "typ": None}):
+            plaintext = bytes(range(256)) * (size // 256) + b"t" * (size % 256)
+            args = (plaintext, [bob.public(), carol.public()])
+            as_object = jwe.encrypt(*args, rng=_seeded(b"same"), backend=backend, **kw)
+            as_text = jwe.encrypt_json(*args, rng=_seeded(b"same"), backend=backend, **kw)
+            assert as_text == jwe.to_json(as_object)
+            opened = jwe.decrypt(as_text, {carol.kid: carol}, sender_key_resolver=alice.public(), backend=backend)
+            assert opened.plaintext == plaintext
+    with pytest.raises(errors.UsageError):
+        jwe.encrypt_json(b"x", [], backend=backend)
+
+
+@pytest.mark.parametrize("ciphertext, reason", [
+    ("AAA=", "padding not allowed"), ("AA+A", "invalid character"), ("AAAAA", "impossible length"),
+    ("AB", "non-canonical trailing bits"), ("é", "invalid character"), (None, "must be a base64url string"),
+    (17, "must be a base64url string"),
+])
+def test_parse_reads_the_ciphertext_with_either_backend_and_the_same_errors(backend, ciphertext, reason):
+    bob = jwk.generate("X25519", rng=_seeded(b"pc-bob"), kid="did:example:bob#x", backend=backend)
+    obj = jwe.encrypt(b"hello", [bob.public()], rng=_seeded(b"pc"), backend=backend)
+    assert _rfc7516.parse(obj, backend=backend).ciphertext == b64url_decode(obj["ciphertext"])
+    obj["ciphertext"] = ciphertext
+    with pytest.raises(errors.MalformedMessage) as err:
+        _rfc7516.parse(obj, backend=backend)
+    assert (err.value.reason, err.value.field) == (reason, "ciphertext")
+    del obj["ciphertext"]
+    with pytest.raises(errors.MalformedMessage) as err:
+        _rfc7516.parse(obj, backend=backend)
+    assert (err.value.reason, err.value.field) == ("required member is missing", "ciphertext")
