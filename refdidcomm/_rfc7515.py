@@ -216,14 +216,17 @@ def _decode_protected(protected_b64: Any, where: str) -> Dict[str, Any]:
     return header
 
 
-def _decode_b64_member(obj: Mapping[str, Any], name: str, where: str) -> bytes:
+def _decode_b64_member(
+    obj: Mapping[str, Any], name: str, where: str, backend: Optional[crypto.Backend] = None
+) -> bytes:
+    """Decode a base64url member strictly; with ``backend``, by that backend's codec (for the payload)."""
     if name not in obj:
         raise MalformedMessage("required member is missing", where)
     value = obj[name]
     if not isinstance(value, str):
         raise MalformedMessage("must be a base64url string", where)
     try:
-        return b64url_decode(value)
+        return b64url_decode(value) if backend is None else backend.b64url_decode(value)
     except MalformedMessage as exc:
         raise MalformedMessage(exc.reason, where) from exc
 
@@ -280,7 +283,7 @@ def sign_general(
         raise UsageError("payload must be bytes")
     if not signers:
         raise UsageError("at least one signer is needed")
-    payload_b64 = b64url_encode(bytes(payload))
+    payload_b64 = _be(backend).b64url_encode(bytes(payload))  # the large member: the backend's codec
     signatures: List[Dict[str, Any]] = []
     for key, alg in (_signer(s) for s in signers):
         protected_b64 = b64url_encode(_json.dumps_bytes(_protected_header(key, alg, typ, kid_protected=False)))
@@ -372,7 +375,7 @@ def verify_json(
     if "payload" not in jws:
         raise MalformedMessage("required member is missing", "payload")
     payload_b64 = jws["payload"]
-    payload = _decode_b64_member(jws, "payload", "payload")
+    payload = _decode_b64_member(jws, "payload", "payload", _be(backend))
     if "signatures" in jws:
         if "signature" in jws or "protected" in jws or "header" in jws:
             raise MalformedMessage("mixes the General and the Flattened JSON Serialization", "signatures")

@@ -224,3 +224,22 @@ def test_the_registry_is_immutable_and_rejects_none() -> None:
         _jose_algorithms.jws_algorithm("ES256", allowed={"EdDSA"})
     assert _jose_algorithms.jws_algorithm("ES256K") is _jose_algorithms.ES256K
     assert set(_jose_algorithms.JWS_ALGORITHMS) == _jose_algorithms.DIDCOMM_JWS_ALGORITHMS
+
+
+@pytest.mark.parametrize("payload, reason", [
+    ("AAA=", "padding not allowed"), ("AA+A", "invalid character"), ("AAAAA", "impossible length"),
+    ("AB", "non-canonical trailing bits"), ("é", "invalid character"), (3, "must be a base64url string"),
+])
+def test_payload_is_read_with_either_backend_and_the_same_errors(backend, payload, reason):
+    from refdidcomm import _rfc7515
+
+    from refdidcomm.jwk import generate
+
+    key = generate("Ed25519", rng=lambda n: b"\x07" * n, kid="did:example:s#1", backend=backend)
+    big = bytes(range(256)) * 40  # above the native encoder's threshold
+    signed = _rfc7515.sign_general(big, [key], backend=backend)
+    assert _rfc7515.verify_json(signed, key.public(), backend=backend).payload == big
+    signed["payload"] = payload
+    with pytest.raises(errors.MalformedMessage) as err:
+        _rfc7515.verify_json(signed, key.public(), backend=backend)
+    assert (err.value.reason, err.value.field) == (reason, "payload")
