@@ -213,9 +213,11 @@ def _curve_order(keys: Sequence[JWK]) -> List[str]:
 
 def _select(per_did: List[Tuple[str, List[JWK]]], crv: str) -> List[JWK]:
     out: List[JWK] = []
+    kids = set()  # the kids in out: one lookup per key instead of a scan of out
     for _, keys in per_did:
         for key in keys:
-            if key.crv == crv and all(key.kid != k.kid for k in out):
+            if key.crv == crv and key.kid not in kids:
+                kids.add(key.kid)
                 out.append(key)
     return out
 

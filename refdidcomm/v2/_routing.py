@@ -251,13 +251,17 @@ def _inner_text(packed: Union[str, bytes, Mapping[str, Any]], *, trusted: bool =
 def _splice(fields: Dict[str, Any], attachment_id: str, inner_text: str) -> bytes:
     """The forward's JSON text: ``fields``, then the one attachment whose ``data.json`` is ``inner_text``.
 
+    ``attachment_id`` is a UUID string from :func:`new_message_id` (it is written without escaping).
+
     The inner message is written as the text it already is instead of being
     parsed and serialized again: for a 1 MiB payload that halves the JSON
     work per hop. ``inner_text`` is one JSON object, so the result is JSON.
     """
     head = _json.dumps(fields)
-    # One join and one encode: each copies the (possibly large) inner text once.
-    parts = (head[:-1], ',"attachments":[{"id":', _json.dumps(attachment_id), ',"data":{"json":', inner_text, "}}]}")
+    # attachment_id is a UUID from new_message_id (hex digits and "-"), whose
+    # JSON string is itself in quotes. One join and one encode: each copies
+    # the (possibly large) inner text once.
+    parts = (head[:-1], ',"attachments":[{"id":"', attachment_id, '","data":{"json":', inner_text, "}}]}")
     return "".join(parts).encode("utf-8")
 
 
