@@ -241,8 +241,12 @@ def _cbc_hmac_tag(mac_key: bytes, hash_name: str, t_len: int, aad: bytes, iv: by
     # big-endian integer."
     al = (len(aad) * 8).to_bytes(8, "big")
     # Step 5: M = HMAC(MAC_KEY, A || IV || E || AL); step 6: T = M[0:T_LEN].
-    m = hmac.new(mac_key, aad + iv + e + al, hash_name).digest()
-    return m[:t_len]
+    # (The concatenation is fed piece by piece: the same M, without copying E.)
+    mac = hmac.new(mac_key, aad, hash_name)
+    mac.update(iv)
+    mac.update(e)
+    mac.update(al)
+    return mac.digest()[:t_len]
 
 
 def cbc_hmac_encrypt(
