@@ -108,11 +108,11 @@ def resolve(
     parsed = parse_did(did, field_name="did")
     if isinstance(known, (str, bytes)):
         raise UsageError("known must be an iterable of DIDs, not a single string")
-    known = list(known)
     if parsed.method == "key":
         return resolve_did_key(parsed.did)
     if parsed.method == "peer":
-        return _resolve_peer(parsed.did, parsed.method_specific_id, legacy, known)
+        # Only did:peer reads known: the copy is made here, not on every resolution.
+        return _resolve_peer(parsed.did, parsed.method_specific_id, legacy, list(known))
     if documents is not None:
         if not isinstance(documents, Mapping):
             raise UsageError("documents must be a mapping DID -> document")
