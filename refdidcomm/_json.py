@@ -169,6 +169,9 @@ def _deep_or_surrogate(value: Any) -> Optional[str]:
     A decoded string can hold a surrogate only if it is not ASCII
     (``str.isascii`` is a constant-time flag test), so only those are searched.
     """
+    # Depth is reported before a surrogate, as the short-text path does: a
+    # surrogate only sets a flag, and strings are no longer searched after one.
+    surrogate = False
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -179,8 +182,8 @@ def _deep_or_surrogate(value: Any) -> Optional[str]:
             children = item
             pairs = False
         elif isinstance(item, str):
-            if not item.isascii() and _SURROGATE.search(item):
-                return "unpaired surrogate in string"
+            if not surrogate and not item.isascii() and _SURROGATE.search(item):
+                surrogate = True
             continue
         else:
             continue
@@ -189,11 +192,11 @@ def _deep_or_surrogate(value: Any) -> Optional[str]:
         for child in children:
             if pairs:
                 name, child = child
-                if not name.isascii() and _SURROGATE.search(name):
-                    return "unpaired surrogate in string"
+                if not surrogate and not name.isascii() and _SURROGATE.search(name):
+                    surrogate = True
             if isinstance(child, (dict, list)) or (isinstance(child, str) and not child.isascii()):
                 stack.append((child, depth + 1))
-    return None
+    return "unpaired surrogate in string" if surrogate else None
 
 
 def loads(data: Union[str, bytes, bytearray, memoryview], *, field: Optional[str] = None) -> Any:

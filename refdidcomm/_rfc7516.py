@@ -142,13 +142,16 @@ def serialize(jwe: Mapping[str, Any]) -> str:
     if not (type(ciphertext) is str and len(ciphertext) > _LARGE):
         return _json.dumps(jwe)  # small: the one encoder call is quicker than the pieces
     parts = ["{"]
-    for name, value in jwe.items():
-        if len(parts) > 1:
-            parts.append(",")
-        if name in _BASE64URL_MEMBERS and type(value) is str and _is_base64url_text(value):
-            parts += ['"', name, '":"', value, '"']  # the names in the set need no escaping either
-        else:
-            parts += [_json.dumps(name), ":", _json.dumps(value)]
+    try:
+        for name, value in jwe.items():
+            if len(parts) > 1:
+                parts.append(",")
+            if name in _BASE64URL_MEMBERS and type(value) is str and _is_base64url_text(value):
+                parts += ['"', name, '":"', value, '"']  # the names in the set need no escaping either
+            else:
+                parts += [_json.dumps(name), ":", _json.dumps(value)]
+    except UsageError:
+        return _json.dumps(jwe)  # raises the error (and reason) _json.dumps gives for the whole object
     parts.append("}")
     return "".join(parts)
 
@@ -410,9 +413,13 @@ def encrypt(
     # The text of _json.dumps(out), member by member: the base64url strings
     # are quoted as they are (RFC 8259 §7: nothing in the alphabet is escaped).
     parts = ['{"protected":"', protected_b64, '"']
-    if unprotected:
-        parts += [',"unprotected":', _json.dumps(out["unprotected"])]
-    parts += [',"recipients":', _json.dumps(entries)]
+    try:
+        if unprotected:
+            parts += [',"unprotected":', _json.dumps(out["unprotected"])]
+        parts += [',"recipients":', _json.dumps(entries)]
+    except UsageError:
+        _json.dumps(out)  # raises the error (and reason) _json.dumps gives for the whole object
+        raise
     if aad_b64 is not None:
         parts += [',"aad":"', aad_b64, '"']
     parts += [',"iv":"', out["iv"], '","ciphertext":"', out["ciphertext"], '","tag":"', out["tag"], '"}']

@@ -176,6 +176,24 @@ _U_MASK = (1 << 255) - 1  # RFC 7748 §5: mask the top bit of a 32-byte u-coordi
 #: :data:`_PUBLIC_KEYS_MAX` entries.
 _PUBLIC_KEYS: dict = {}
 _PUBLIC_KEYS_MAX = 1024
+_ABSENT = object()
+_CACHED_MEMBERS = ("kty", "crv", "x", "y", "kid")
+
+
+def _cache_key(obj: Any) -> Optional[tuple]:
+    """The :data:`_PUBLIC_KEYS` key of a JWK object, or None when it must not be cached.
+
+    Only a plain dict without ``d`` whose members of interest are each
+    absent or exactly a ``str`` (not a subclass, not ``null``): then equal
+    keys mean equal JSON members, and parsing them again would give the
+    same key or the same error. Absent and ``null`` are told apart.
+    """
+    if type(obj) is not dict or "d" in obj:
+        return None
+    key = tuple(obj.get(name, _ABSENT) for name in _CACHED_MEMBERS)
+    if all(value is _ABSENT or type(value) is str for value in key):
+        return key
+    return None
 
 
 def _check_kty_crv(kty: str, crv: str) -> None:
@@ -305,12 +323,9 @@ class JWK:
             InvalidKey: invalid key material.
         Spec: RFC 7517 §4; RFC 7518 §6.2; RFC 8037 §2.
         """
-        if cache and cls is JWK and type(obj) is dict and "d" not in obj:
-            cache_key = (obj.get("kty"), obj.get("crv"), obj.get("x"), obj.get("y"), obj.get("kid"))
-            try:
-                known = _PUBLIC_KEYS.get(cache_key)
-            except TypeError:  # a member that is a list or an object: not a key, parsed (and refused) below
-                known = None
+        cache_key = _cache_key(obj) if cache and cls is JWK else None
+        if cache_key is not None:
+            known = _PUBLIC_KEYS.get(cache_key)
             if known is not None:
                 return known
         if not isinstance(obj, abc.Mapping):
@@ -325,10 +340,10 @@ class JWK:
         d = b64url_member(obj, "d", where, required=False)
         kid = _string_member(obj, "kid", where, required=False)
         key = cls(kty=kty, crv=crv, x=x, y=y, d=d, kid=kid)
-        if cache and d is None and cls is JWK and type(obj) is dict:
+        if cache_key is not None:
             if len(_PUBLIC_KEYS) >= _PUBLIC_KEYS_MAX:
                 _PUBLIC_KEYS.clear()
-            _PUBLIC_KEYS[(obj.get("kty"), obj.get("crv"), obj.get("x"), obj.get("y"), kid)] = key
+            _PUBLIC_KEYS[cache_key] = key
         return key
 
     @classmethod

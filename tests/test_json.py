@@ -396,3 +396,12 @@ def test_long_texts_accept_what_short_texts_accept():
         text = body % (_PAD, nested)
         assert _json.loads(text) == json.loads(text)
         assert _json.deeper_than(_json.loads(text)) is False
+
+
+def test_long_texts_report_depth_before_a_surrogate_as_short_texts_do():
+    deep = "[" * 101 + "]" * 101
+    for text in ('{"\\ud800":1,"b":%s,"pad":"%s"}' % (deep, _PAD), '{"a":"\\udc00","b":%s,"pad":"%s"}' % (deep, _PAD)):
+        for candidate in (text, text.replace(_PAD, "x")):
+            with pytest.raises(MalformedMessage) as err:
+                _json.loads(candidate)
+            assert err.value.reason == f"JSON nested deeper than {_json.MAX_DEPTH} levels"

@@ -746,3 +746,15 @@ def test_parse_reads_the_ciphertext_with_either_backend_and_the_same_errors(back
     with pytest.raises(errors.MalformedMessage) as err:
         _rfc7516.parse(obj, backend=backend)
     assert (err.value.reason, err.value.field) == ("required member is missing", "ciphertext")
+
+
+def test_to_json_reports_the_error_json_dumps_reports_when_several_members_are_bad():
+    from refdidcomm import _json
+
+    for bad in ({"ciphertext": "Q" * 3000, "recipients": [{"header": {1: "a"}}], "tag": b"x"},
+                {"protected": "", "\ud800": b"b", "ciphertext": "Q" * 2049}):
+        with pytest.raises(errors.UsageError) as expected:
+            _json.dumps(bad)
+        with pytest.raises(errors.UsageError) as got:
+            jwe.to_json(bad)
+        assert str(got.value) == str(expected.value)

@@ -216,3 +216,32 @@ def test_generated_x25519_key_passes_the_full_constructor_checks(backend) -> Non
     rebuilt = JWK(kty="OKP", crv="X25519", x=key.x, d=key.d, kid="k")  # full validation: x matches d
     assert rebuilt == key and key.public() == JWK(kty="OKP", crv="X25519", x=key.x, kid="k")
     assert key.public().d is None and key.public().kid == "k"
+
+
+def test_public_key_cache_tells_absent_from_null_and_ignores_str_subclasses() -> None:
+    from refdidcomm import crypto
+
+    x = b64url_encode(crypto.x25519_public_key(b"\x05" * 32))
+    plain = {"kty": "OKP", "crv": "X25519", "x": x}
+    JWK.from_dict(dict(plain))  # warm the cache with the kid-less key
+    with pytest.raises(errors.MalformedMessage) as err:
+        JWK.from_dict({**plain, "kid": None})
+    assert (err.value.reason, err.value.field) == ("must be a string", "jwk.kid")
+
+    class Sneaky(str):
+        def __eq__(self, other):  # equal to everything: must never match a cache entry
+            return True
+
+        def __hash__(self):
+            return hash("did:example:v#k")
+
+    victim = {"kty": "OKP", "crv": "X25519", "x": x, "kid": "did:example:v#k"}
+    other_x = b64url_encode(crypto.x25519_public_key(b"\x06" * 32))
+    JWK.from_dict({"kty": "OKP", "crv": "X25519", "x": Sneaky(other_x), "kid": "did:example:v#k"})
+    assert JWK.from_dict(dict(victim)).x == b64url_decode_bytes(x)
+
+
+def b64url_decode_bytes(text: str) -> bytes:
+    from refdidcomm.encoding import b64url_decode
+
+    return b64url_decode(text)
