@@ -43,6 +43,22 @@ alone. Set up the comparison in a separate environment::
 
 Measured against didcomm 0.3.2 (PyPI; authlib 1.9.9, cryptography 50.0.2).
 ``--no-didcomm-python`` leaves the column out.
+
+Every cell is the best of three rounds. The run ends with the issue 6 goals
+read off its own cells (native backend): authcrypt ``x floor`` and the
+didcomm-python ratio, 1 MiB ``x floor`` per form, and the marginal cost per
+added recipient and per added forward hop (linear cost: the same marginal
+cost at 1->10 as at 10->50 recipients).
+
+1 MiB cells and the C library's allocator: with glibc's default settings,
+freeing the several megabytes of intermediate text and ciphertext a 1 MiB
+message needs returns them to the system, and the next message pays page
+faults to get them back (a few milliseconds per message here). The floor
+holds far fewer large buffers at once and barely pays this. It is a property
+of the default allocator settings, not of the code; to see the cells
+without it, run with ``MALLOC_TRIM_THRESHOLD_=268435456
+MALLOC_MMAP_THRESHOLD_=268435456`` (a deployment setting) -- and report
+which one you measured.
 """
 
 from __future__ import annotations
