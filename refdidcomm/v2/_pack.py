@@ -258,7 +258,7 @@ def anoncrypt(
         raise UsageError("recipient_kids must be a non-empty list of key ids")
     per_did = [_key_agreement_of(resolver, kid, "recipient_kids") for kid in recipient_kids]
     keys = _anon_recipients(per_did)
-    return jwe.to_json(jwe.encrypt(bytes(plaintext), keys, enc=enc, rng=rng, backend=backend))
+    return jwe.encrypt_json(bytes(plaintext), keys, enc=enc, rng=rng, backend=backend)
 
 
 def pack_encrypted(
@@ -353,17 +353,17 @@ def pack_encrypted(
         if sender is None:
             raise UsageError(f"secrets hold no keyAgreement key of {sender_did!r} on a curve every recipient has")
         recipients = _select(per_did, sender.crv)
-        packed = jwe.to_json(
-            jwe.encrypt(payload.encode("utf-8"), recipients, enc=_AUTHCRYPT_ENC, sender=sender, rng=rng, backend=backend)
+        packed = jwe.encrypt_json(
+            payload.encode("utf-8"), recipients, enc=_AUTHCRYPT_ENC, sender=sender, rng=rng, backend=backend
         )
         from_kid = sender.kid
         if protect_sender:
             # "A layer of anonymous encryption (employing ECDH-ES) may be applied
             # around an authenticated encryption envelope (employing ECDH-1PU)".
-            packed = jwe.to_json(jwe.encrypt(packed.encode("utf-8"), recipients, enc=anon_enc, rng=rng, backend=backend))
+            packed = jwe.encrypt_json(packed.encode("utf-8"), recipients, enc=anon_enc, rng=rng, backend=backend)
     else:
         recipients = _anon_recipients(per_did)
-        packed = jwe.to_json(jwe.encrypt(payload.encode("utf-8"), recipients, enc=anon_enc, rng=rng, backend=backend))
+        packed = jwe.encrypt_json(payload.encode("utf-8"), recipients, enc=anon_enc, rng=rng, backend=backend)
 
     service_metadata = None
     if forward:

@@ -340,7 +340,7 @@ def _wrap_forward(
         # copy and limits to find, so the header rules are checked in place.
         Message._from_owned(checked)
     plaintext = _splice(fields, attachment_id, inner)
-    return jwe.to_json(jwe.encrypt(plaintext, keys, alg=_FORWARD_ALG, enc=enc, rng=rng, backend=be))
+    return jwe.encrypt_json(plaintext, keys, alg=_FORWARD_ALG, enc=enc, rng=rng, backend=be)
 
 
 def wrap_for_recipient(
