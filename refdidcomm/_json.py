@@ -108,19 +108,33 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
     Returns:
         whether the nesting exceeds ``limit``.
     """
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, Mapping):
-            children: Any = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
+    # Level by level, keeping only the containers: a level's depth is known,
+    # and strings and numbers (most of a message) are never put on a list.
+    level = [value] if _is_container(value) else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children)
+        below: List[Any] = []
+        for item in level:
+            children = item.values() if type(item) is dict or isinstance(item, Mapping) else item
+            below += [child for child in children if type(child) in _BUILTIN_CONTAINERS or _is_container(child)]
+        level = below
     return False
+
+
+_BUILTIN_CONTAINERS = frozenset({dict, list, tuple})
+
+
+_SCALARS = (str, int, float, type(None))  # bool is an int
+
+
+def _is_container(value: Any) -> bool:
+    """A JSON array or object as Python holds it: dict (or any Mapping), list or tuple."""
+    if isinstance(value, (dict, list, tuple)):
+        return True
+    return not isinstance(value, _SCALARS) and isinstance(value, Mapping)
 
 
 def _too_deep(text: str, value: Any) -> bool:
@@ -129,7 +143,25 @@ def _too_deep(text: str, value: Any) -> bool:
     A text with at most MAX_DEPTH brackets cannot be deeper, so the walk is
     skipped for ordinary messages.
     """
-    return text.count("[") + text.count("{") > MAX_DEPTH and deeper_than(value)
+    return text.count("[") + text.count("{") > MAX_DEPTH and _parsed_deeper_than(value, MAX_DEPTH)
+
+
+def _parsed_deeper_than(value: Any, limit: int) -> bool:
+    """:func:`deeper_than` for a value :func:`json.loads` made: only dicts and lists can nest."""
+    level = [value] if type(value) in _PARSED_CONTAINERS else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            return True
+        below: List[Any] = []
+        for item in level:
+            below += [c for c in (item.values() if type(item) is dict else item) if type(c) in _PARSED_CONTAINERS]
+        level = below
+    return False
+
+
+_PARSED_CONTAINERS = frozenset({dict, list})
 
 
 def _has_unpaired_surrogate(value: Any) -> bool:

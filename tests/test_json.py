@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import random
+from types import MappingProxyType
 
 import pytest
 from hypothesis import given, settings
@@ -405,3 +406,29 @@ def test_long_texts_report_depth_before_a_surrogate_as_short_texts_do():
             with pytest.raises(MalformedMessage) as err:
                 _json.loads(candidate)
             assert err.value.reason == f"JSON nested deeper than {_json.MAX_DEPTH} levels"
+
+
+def _reference_depth(value) -> int:
+    """Nesting depth by the definition (recursive; test inputs are shallow)."""
+    from collections.abc import Mapping as AbcMapping
+
+    if isinstance(value, AbcMapping):
+        return 1 + max((_reference_depth(v) for v in value.values()), default=0)
+    if isinstance(value, (list, tuple)):
+        return 1 + max((_reference_depth(v) for v in value), default=0)
+    return 0
+
+
+_NESTED = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=3),
+    lambda inner: st.lists(inner, max_size=3) | st.lists(inner, max_size=3).map(tuple)
+    | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    | st.dictionaries(st.text(max_size=2), inner, max_size=2).map(MappingProxyType),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NESTED, st.integers(0, 8))
+def test_deeper_than_matches_the_definition(value, limit):
+    assert _json.deeper_than(value, limit) == (_reference_depth(value) > limit)
