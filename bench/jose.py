@@ -33,11 +33,11 @@ import hashlib
 import os
 import platform
 import sys
-import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
+import _timing  # noqa: E402  (next to this script)
 from refdidcomm import crypto, jwe, jwk, jws  # noqa: E402
 from refdidcomm.jwk import JWK  # noqa: E402
 
@@ -69,14 +69,7 @@ def seeded_rng(seed: bytes) -> Callable[[int], bytes]:
 
 def timed(fn: Callable[[], object], min_time: float, max_iterations: int) -> Tuple[int, float]:
     """Run ``fn`` until ``min_time`` has passed; return (iterations, seconds per call)."""
-    iterations = 0
-    start = time.perf_counter()
-    elapsed = 0.0
-    while iterations < max_iterations and (iterations == 0 or elapsed < min_time):
-        fn()
-        iterations += 1
-        elapsed = time.perf_counter() - start
-    return iterations, elapsed / iterations
+    return _timing.timed(fn, min_time, max_iterations)
 
 
 def payload_of(size: int) -> bytes:

@@ -69,11 +69,11 @@ import hmac
 import os
 import platform
 import sys
-import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir))
 
+import _timing  # noqa: E402  (next to this script)
 from refdidcomm import _json, _rfc7516, crypto, jwe, routing, v2  # noqa: E402
 from refdidcomm.encoding import b64url_decode  # noqa: E402
 from refdidcomm.jwk import JWK, generate  # noqa: E402
@@ -104,23 +104,8 @@ REPEAT = 3
 
 
 def timed(fn: Callable[[], object], min_time: float, max_iterations: int) -> Tuple[int, float]:
-    """Best of :data:`REPEAT` rounds, each running ``fn`` until ``min_time`` has passed (at least once).
-
-    Returns:
-        (iterations of the best round, seconds per call in it).
-    """
-    best: Tuple[int, float] = (0, float("inf"))
-    for _ in range(REPEAT):
-        iterations = 0
-        start = time.perf_counter()
-        elapsed = 0.0
-        while iterations < max_iterations and (iterations == 0 or elapsed < min_time):
-            fn()
-            iterations += 1
-            elapsed = time.perf_counter() - start
-        if elapsed / iterations < best[1]:
-            best = (iterations, elapsed / iterations)
-    return best
+    """:func:`_timing.timed` with :data:`REPEAT` rounds."""
+    return _timing.timed(fn, min_time, max_iterations, REPEAT)
 
 
 # -- identities -----------------------------------------------------------

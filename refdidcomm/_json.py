@@ -108,9 +108,15 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
     Returns:
         whether the nesting exceeds ``limit``.
     """
-    # Level by level, keeping only the containers: a level's depth is known,
-    # and strings and numbers (most of a message) are never put on a list.
-    level = [value] if _is_container(value) else []
+    return _deeper(value, limit, parsed=False)
+
+
+def _deeper(value: Any, limit: int, *, parsed: bool) -> bool:
+    """The walk of :func:`deeper_than`: level by level, keeping only the containers (a
+    level's depth is known; strings and numbers, most of a message, are never listed).
+    ``parsed``: ``value`` came from :func:`json.loads`, so only dicts and lists nest."""
+    fast = _PARSED_CONTAINERS if parsed else _BUILTIN_CONTAINERS
+    level = [value] if type(value) in fast or (not parsed and _is_container(value)) else []
     depth = 0
     while level:
         depth += 1
@@ -119,14 +125,13 @@ def deeper_than(value: Any, limit: int = MAX_DEPTH) -> bool:
         below: List[Any] = []
         for item in level:
             children = item.values() if type(item) is dict or isinstance(item, Mapping) else item
-            below += [child for child in children if type(child) in _BUILTIN_CONTAINERS or _is_container(child)]
+            below += [c for c in children if type(c) in fast or (not parsed and _is_container(c))]
         level = below
     return False
 
 
 _BUILTIN_CONTAINERS = frozenset({dict, list, tuple})
-
-
+_PARSED_CONTAINERS = frozenset({dict, list})
 _SCALARS = (str, int, float, type(None))  # bool is an int
 
 
@@ -143,25 +148,7 @@ def _too_deep(text: str, value: Any) -> bool:
     A text with at most MAX_DEPTH brackets cannot be deeper, so the walk is
     skipped for ordinary messages.
     """
-    return text.count("[") + text.count("{") > MAX_DEPTH and _parsed_deeper_than(value, MAX_DEPTH)
-
-
-def _parsed_deeper_than(value: Any, limit: int) -> bool:
-    """:func:`deeper_than` for a value :func:`json.loads` made: only dicts and lists can nest."""
-    level = [value] if type(value) in _PARSED_CONTAINERS else []
-    depth = 0
-    while level:
-        depth += 1
-        if depth > limit:
-            return True
-        below: List[Any] = []
-        for item in level:
-            below += [c for c in (item.values() if type(item) is dict else item) if type(c) in _PARSED_CONTAINERS]
-        level = below
-    return False
-
-
-_PARSED_CONTAINERS = frozenset({dict, list})
+    return text.count("[") + text.count("{") > MAX_DEPTH and _deeper(value, MAX_DEPTH, parsed=True)
 
 
 def _has_unpaired_surrogate(value: Any) -> bool:
