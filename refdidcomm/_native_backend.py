@@ -743,8 +743,8 @@ def b64url_decode(text: Union[str, bytes]) -> bytes:
     in the same order, and its error code becomes the same
     MalformedMessage reason.
     """
-    n = len(text)
     raw = text.encode("ascii") if isinstance(text, str) else text
+    n = len(raw)  # the length of the very buffer C reads
     # 3 bytes per 4 characters, 1 or 2 for a final 2 or 3 (0 for a final
     # single character, which the decoder rejects): refdidcomm_b64url_decoded_length.
     size = n // 4 * 3 + (n % 4 - 1 if n % 4 > 1 else 0)

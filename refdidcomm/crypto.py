@@ -170,10 +170,21 @@ def _ed25519_point_acceptable(enc: bytes) -> bool:
     return y < _P and y not in _SMALL_ORDER_Y
 
 
+def _exact_bytes(value: object) -> bytes:
+    """The octets of a bytes-like ``value`` as an exact ``bytes`` object.
+
+    Read through :class:`memoryview`, never through the object's own
+    ``__bytes__`` or ``__len__``: a subclass overriding them must not make a
+    native function read a length other than the buffer's (the C code is
+    given ``len()`` of what this returns).
+    """
+    return value if type(value) is bytes else bytes(memoryview(value))  # type: ignore[arg-type]
+
+
 def _check_bytes(name: str, value: object, *lengths: int) -> bytes:
     if not isinstance(value, (bytes, bytearray, memoryview)):
         raise UsageError(f"{name} must be bytes, not {type(value).__name__}")
-    value = bytes(value)
+    value = _exact_bytes(value)
     if lengths and len(value) not in lengths:
         want = " or ".join(str(n) for n in lengths)
         raise UsageError(f"{name} must be {want} bytes, got {len(value)}")
@@ -675,12 +686,14 @@ class Backend:
         Spec: RFC 7515 §2 and Appendix C; RFC 4648 §5; RFC 4648 §3.5.
         """
         if isinstance(text, str):
-            # A non-ASCII character cannot be base64 of anything (encoding's
-            # _ascii_arg): the backends then only see ASCII str or bytes.
+            # An exact str (str.__str__ copies a subclass's characters without
+            # calling its overrides). A non-ASCII character cannot be base64 of
+            # anything (encoding's _ascii_arg): the backends only see ASCII.
+            text = str.__str__(text)
             if not text.isascii():
                 raise MalformedMessage("invalid character")
         elif isinstance(text, (bytes, bytearray, memoryview)):
-            text = bytes(text)
+            text = _exact_bytes(text)
         else:
             raise UsageError(f"expected str or bytes, not {type(text).__name__}")
         return self._impl.b64url_decode(text)

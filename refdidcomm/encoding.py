@@ -65,10 +65,13 @@ BytesLike = Union[bytes, bytearray, memoryview]
 
 def _bytes_arg(data: object, name: str) -> bytes:
     """Return ``data`` as bytes, or raise UsageError for a non-bytes argument."""
-    if isinstance(data, bytes):
+    if type(data) is bytes:
         return data
-    if isinstance(data, (bytearray, memoryview)):
-        return bytes(data)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        # The buffer's octets, read through memoryview: never through a
+        # subclass's own __bytes__ or __len__ (the native codec must see the
+        # same octets as this module).
+        return bytes(memoryview(data))
     raise UsageError(f"{name} must be bytes, not {type(data).__name__}")
 
 
@@ -81,11 +84,12 @@ def _ascii_arg(text: object) -> bytes:
     alphabet is then rejected by the caller.
     """
     if isinstance(text, str):
+        text = str.__str__(text)  # an exact str: a subclass's overrides are not called
         if not text.isascii():
             raise MalformedMessage("invalid character")
         return text.encode("ascii")
     if isinstance(text, (bytes, bytearray, memoryview)):
-        return bytes(text)
+        return text if type(text) is bytes else bytes(memoryview(text))
     raise UsageError(f"expected str or bytes, not {type(text).__name__}")
 
 

@@ -442,3 +442,55 @@ def test_c_misuse_code_becomes_crypto_error(monkeypatch: pytest.MonkeyPatch) -> 
         nb.b64url_encode(bytes(nb.B64URL_ENCODE_NATIVE_MIN))
     with pytest.raises(CryptoError, match="refdidcomm_b64url_decode failed unexpectedly"):
         nb.b64url_decode("AAAA")
+
+
+# -- subclasses that lie about their length or contents (review finding: the C
+#    code was given len() of an object whose buffer is shorter) --
+
+
+class _LongBytes(bytes):
+    def __len__(self) -> int:
+        return 600
+
+
+class _LyingBytes(bytes):
+    def __bytes__(self) -> bytes:
+        return _LongBytes(b"AAAA")
+
+
+class _LongStr(str):
+    def __len__(self) -> int:
+        return 4096
+
+
+class _OtherEncoding(str):
+    def encode(self, *args: Any, **kwargs: Any) -> bytes:
+        return b"AA"
+
+
+class _ClaimsAscii(str):
+    def isascii(self) -> bool:
+        return True
+
+
+def test_subclasses_are_read_by_their_real_buffer(codec: crypto.Backend) -> None:
+    lying = _LyingBytes(b"\x01\x02\x03" * 200)  # 600 real bytes: above the native threshold
+    assert codec.b64url_encode(lying) == encoding.b64url_encode(bytes(memoryview(lying)))
+    assert codec.b64url_encode(_LyingBytes(b"ab")) == encoding.b64url_encode(b"ab") == "YWI"
+    assert encoding.b64url_encode(_LyingBytes(b"ab")) == "YWI"
+    for cls in (_LongStr, _OtherEncoding):
+        text = cls("Zm9vYmFy" * 100)
+        assert codec.b64url_decode(text) == encoding.b64url_decode(text) == b"foobar" * 100
+    assert codec.b64url_decode(_LongStr("Zm9v")) == b"foo"
+    for decode in (codec.b64url_decode, encoding.b64url_decode):
+        with pytest.raises(MalformedMessage) as err:
+            decode(_ClaimsAscii("Zm9v\u00e9"))
+        assert err.value.reason == "invalid character"
+
+
+def test_facade_primitives_read_subclasses_by_their_real_buffer(backend: crypto.Backend) -> None:
+    key, nonce = bytes(32), bytes(12)
+    lying = _LyingBytes(b"x")
+    sealed = backend.aes_gcm_encrypt(key, nonce, lying, b"")
+    assert sealed == backend.aes_gcm_encrypt(key, nonce, b"x", b"")
+    assert len(sealed) == 1 + 16
