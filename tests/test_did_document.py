@@ -442,3 +442,47 @@ def test_facade_all_names_exist():
     for name in didmod.__all__:
         assert hasattr(didmod, name), name
     assert len(didmod.__all__) == len(set(didmod.__all__))
+
+
+# -- review fixes: caches keyed by exact types only; known must be iterable --
+
+
+def test_key_of_cache_is_not_used_for_mappings_other_than_dict() -> None:
+    from refdidcomm.did import key_of
+
+    jwk = generate("X25519").public().to_dict()
+    vm = {"id": "did:example:a#k", "type": "JsonWebKey2020", "controller": "did:example:a", "publicKeyJwk": jwk}
+
+    class GetLies(dict):
+        def get(self, name, default=None):
+            return {"kty": "OKP"} if name == "publicKeyJwk" else super().get(name, default)
+
+    with pytest.raises(MalformedDID):
+        key_of(GetLies(vm))
+    key_of(dict(vm))  # warms the cache for the plain dict
+    with pytest.raises(MalformedDID):
+        key_of(GetLies(vm))
+
+
+def test_parse_did_url_cache_is_keyed_by_exact_strings() -> None:
+    from refdidcomm.did import parse_did_url
+
+    assert parse_did_url("did:example:bob").did == "did:example:bob"
+
+    class Alike(str):
+        def __hash__(self):
+            return hash("did:example:bob")
+
+        def __eq__(self, other):
+            return True
+
+    with pytest.raises(MalformedDID):
+        parse_did_url(Alike("not a did at all"))
+
+
+def test_resolve_refuses_a_known_that_is_not_iterable_for_every_method() -> None:
+    for did in ("did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK", "did:web:example.com", "did:peer:0z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"):
+        with pytest.raises(UsageError):
+            didmod.resolve(did, known=None)
+        with pytest.raises(UsageError):
+            didmod.resolve(did, known=5)

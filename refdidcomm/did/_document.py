@@ -200,7 +200,10 @@ def parse_did_url(text: Any, *, field_name: Optional[str] = None) -> DIDURL:
         raise MalformedDID("a DID must be a string", field_name)
     if len(text) > MAX_DID_URL_LENGTH:
         raise MalformedDID(f"a DID URL of {len(text)} characters is longer than {MAX_DID_URL_LENGTH}", field_name)
-    return _parse_did_url_str(text, field_name)
+    # The cache below is keyed by the text: an exact str (str.__str__ copies
+    # a subclass's characters), so a subclass's own __eq__/__hash__ cannot
+    # make it match another DID's entry.
+    return _parse_did_url_str(str.__str__(text), field_name)
 
 
 # The same DID URLs are parsed many times per message (resolution, key lookup,
@@ -806,7 +809,13 @@ _KEY_MATERIAL_PROPERTIES = ("publicKeyMultibase", "publicKeyBase58", "publicKeyJ
 
 
 def _key_cache_key(obj: Mapping[str, Any], kid: str) -> Optional[Tuple[Any, ...]]:
-    """The content key of a method for the key_of cache, or None when it is not all plain strings."""
+    """The content key of a method for the key_of cache, or None when it is not all plain strings.
+
+    Only a plain dict: a Mapping of another type may answer ``get`` and
+    ``[]`` differently, and the uncached path reads it with ``get``.
+    """
+    if type(obj) is not dict:
+        return None
     vm_type = obj.get("type")
     if type(vm_type) is not str or type(kid) is not str:
         return None

@@ -26,6 +26,7 @@ did:peer:4 DIDs resolve.
 from __future__ import annotations
 
 import re
+from collections import abc
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
@@ -108,6 +109,8 @@ def resolve(
     parsed = parse_did(did, field_name="did")
     if isinstance(known, (str, bytes)):
         raise UsageError("known must be an iterable of DIDs, not a single string")
+    if not isinstance(known, abc.Iterable):
+        raise UsageError(f"known must be an iterable of DIDs, not {type(known).__name__}")
     if parsed.method == "key":
         return resolve_did_key(parsed.did)
     if parsed.method == "peer":
