@@ -31,44 +31,23 @@ mode): reproducible output for tests and examples, never for real keys.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import sys
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from . import _json, crypto
+from .cli import _guarded, _seeded_rng
 from .did import create_did_key, create_peer0, create_peer2, create_peer4, resolve
 from .did._didkey import DID_CONTEXT, MULTIKEY_CONTEXT
 from .did._document import multikey_of
 from .did._peer2 import PURPOSE_CODES
 from .encoding import multikey_encode
-from .errors import RefDIDCommError, UsageError
+from .errors import UsageError
 from .jwk import JWK, generate
 
 __all__ = ["add_parser"]
 
 _CURVES = ("Ed25519", "X25519", "P-256", "P-384", "P-521", "secp256k1")
 _RELATIONSHIP_CODE = {name: code for code, name in PURPOSE_CODES.items()}
-
-
-def _seeded_rng(seed_hex: Optional[str]) -> Optional[Callable[[int], bytes]]:
-    """None (the CSPRNG), or a deterministic stream SHA-256(seed || counter) for --seed."""
-    if seed_hex is None:
-        return None
-    try:
-        seed = bytes.fromhex(seed_hex)
-    except ValueError:
-        raise UsageError("--seed must be hexadecimal") from None
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 def _read_json_arg(text: str, what: str) -> Any:
@@ -230,19 +209,6 @@ def _cmd_keys(args: argparse.Namespace) -> int:
             out.append({"did_key": create_did_key(jwk), "jwk": jwk.to_dict(private=True)})
     _print_json(out)
     return 0
-
-
-def _guarded(function: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Report refdidcomm errors as one line on stderr with exit status 1."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return function(args)
-        except RefDIDCommError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-
-    return run
 
 
 def _add_peer_options(parser: argparse.ArgumentParser) -> None:

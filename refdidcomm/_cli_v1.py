@@ -36,7 +36,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from . import v1
 from ._json import dumps, loads
-from .errors import MalformedMessage, RefDIDCommError, UsageError
+from .cli import _guarded
+from .errors import MalformedMessage, UsageError
 
 __all__ = ["add_parser"]
 
@@ -170,18 +171,6 @@ def _cmd_forward(args: argparse.Namespace) -> None:
     _write(v1.wrap_forward(data, keys.public_key(args.to[0]), [keys.public_key(k) for k in args.routing_key]))
 
 
-def _run(func: Any) -> Any:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            func(args)
-        except RefDIDCommError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        return 0
-
-    return run
-
-
 def add_parser(subparsers: Any) -> None:
     """Add the ``v1`` command and its ``pack``, ``unpack`` and ``forward`` subcommands.
 
@@ -206,13 +195,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--to", action="append", required=True, help=f"recipient: {key_help} (repeatable)")
     p.add_argument("--from", dest="sender", help="sender: a name of a secret key in the key file")
     p.add_argument("--routing-key", action="append", default=[], help=f"wrap in a forward per routing key, routingKeys order: {key_help}")
-    p.set_defaults(func=_run(_cmd_pack))
+    p.set_defaults(func=_guarded(_cmd_pack))
 
     p = commands.add_parser("unpack", help="unpack an envelope")
     common(p)
     p.add_argument("--as", dest="as_", action="append", help="secret key name to try (repeatable; default: all)")
     p.add_argument("--raw", action="store_true", help="print only the plaintext")
-    p.set_defaults(func=_run(_cmd_unpack))
+    p.set_defaults(func=_guarded(_cmd_unpack))
 
     p = commands.add_parser("forward", help="wrap an envelope for mediators, or --unwrap one as a mediator")
     common(p)
@@ -220,4 +209,4 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--routing-key", action="append", default=[], help=f"routing key in routingKeys order: {key_help}")
     p.add_argument("--unwrap", action="store_true", help="open a forward with the mediator's key(s)")
     p.add_argument("--as", dest="as_", action="append", help="mediator secret key name (repeatable; default: all)")
-    p.set_defaults(func=_run(_cmd_forward))
+    p.set_defaults(func=_guarded(_cmd_forward))

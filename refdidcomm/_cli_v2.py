@@ -33,12 +33,12 @@ with ``error: ...`` on standard error):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 from . import _json, v2
-from .errors import MalformedMessage, RefDIDCommError, UsageError
+from .cli import _guarded, _seeded_rng
+from .errors import MalformedMessage, UsageError
 from .jwk import JWK
 from .v2 import _routing
 
@@ -106,26 +106,6 @@ def load_did_docs_file(path: str) -> List[Dict[str, Any]]:
     if not isinstance(obj, list) or not all(isinstance(d, dict) for d in obj):
         raise MalformedMessage("must be a DID document, an array of them, or {\"documents\": [...]}", path)
     return obj
-
-
-def _seeded_rng(seed_hex: Optional[str]) -> Optional[Callable[[int], bytes]]:
-    """None (the CSPRNG), or the deterministic stream SHA-256(seed || counter64) for --seed."""
-    if seed_hex is None:
-        return None
-    try:
-        seed = bytes.fromhex(seed_hex)
-    except ValueError:
-        raise UsageError("--seed must be hexadecimal") from None
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 def _setup(args: argparse.Namespace) -> tuple:
@@ -222,18 +202,6 @@ def _cmd_forward_wrap(args: argparse.Namespace) -> None:
     _write_json({"packed": _json.loads(wrapped), "service_metadata": _service(meta)})
 
 
-def _run(func: Callable[[argparse.Namespace], None]) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            func(args)
-        except RefDIDCommError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        return 0
-
-    return run
-
-
 def add_parser(subparsers: Any) -> None:
     """Add the DIDComm v2 commands ``pack``, ``unpack`` and ``forward {wrap,unwrap}``.
 
@@ -259,23 +227,23 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--seed", help="hex seed for reproducible output (demos and tests only)")
     p.add_argument("--json", action="store_true", help="print the packed message with its metadata")
     p.add_argument("message", help="the plaintext message: a file, - for standard input, or JSON text")
-    p.set_defaults(func=_run(_cmd_pack))
+    p.set_defaults(func=_guarded(_cmd_pack))
 
     p = subparsers.add_parser("unpack", parents=[common], help="unpack any DIDComm v2 message")
     p.add_argument("--secrets", required=True, help="JWKS file with the recipient's private keys")
     p.add_argument("--no-unwrap-forward", action="store_true", help="return a re-wrapping forward as is")
     p.add_argument("packed", help="the packed message: a file, - for standard input, or JSON text")
-    p.set_defaults(func=_run(_cmd_unpack))
+    p.set_defaults(func=_guarded(_cmd_unpack))
 
     p = subparsers.add_parser("forward", help="routing/2.0: wrap for mediators, or unwrap as one")
     commands = p.add_subparsers(dest="forward_command", required=True)
     w = commands.add_parser("unwrap", parents=[common], help="decrypt a forward with the mediator's keys")
     w.add_argument("--secrets", required=True, help="JWKS file with the mediator's private keys")
     w.add_argument("packed", help="the forward: a file, - for standard input, or JSON text")
-    w.set_defaults(func=_run(_cmd_forward_unwrap))
+    w.set_defaults(func=_guarded(_cmd_forward_unwrap))
     w = commands.add_parser("wrap", parents=[common], help="wrap a packed message for the recipient's routing keys")
     w.add_argument("--to", required=True, help="recipient DID")
     w.add_argument("--enc", help="content encryption of the forward layers (default A256CBC-HS512)")
     w.add_argument("--seed", help="hex seed for reproducible output (demos and tests only)")
     w.add_argument("packed", help="the packed message: a file, - for standard input, or JSON text")
-    w.set_defaults(func=_run(_cmd_forward_wrap))
+    w.set_defaults(func=_guarded(_cmd_forward_wrap))

@@ -8,11 +8,48 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from . import __version__
+from ._counter_rng import sha256_counter_rng
+from .errors import RefDIDCommError, UsageError
 
 __all__ = ["main"]
+
+
+# Shared by the command modules (_cli_*.py).
+
+
+def _guarded(command: Callable[[argparse.Namespace], Optional[int]]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a command: a refdidcomm error becomes one line ``error: ...`` on stderr and exit status 1.
+
+    Otherwise the exit status is the command's return value (None counts as 0).
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            status = command(args)
+        except RefDIDCommError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        return 0 if status is None else status
+
+    return run
+
+
+def _seeded_rng(seed_hex: Optional[str]) -> Optional[Callable[[int], bytes]]:
+    """The rng for ``--seed HEX``: None (the CSPRNG) without it, else SHA-256 counter mode on the seed's bytes.
+
+    Raises:
+        UsageError: the seed is not hexadecimal.
+    """
+    if seed_hex is None:
+        return None
+    try:
+        seed = bytes.fromhex(seed_hex)
+    except ValueError:
+        raise UsageError("--seed must be hexadecimal") from None
+    return sha256_counter_rng(seed)
 
 
 def _cmd_selfcheck(args: argparse.Namespace) -> int:
