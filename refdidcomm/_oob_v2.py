@@ -33,19 +33,20 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .errors import MalformedInvitation, MalformedMessage, UsageError
-from ._message_type import DIDCOMM_DOC_URI, MessageType, parse_message_type, version_problem
+from .errors import MalformedInvitation
+from ._message_type import DIDCOMM_DOC_URI, MessageType
 from ._rfc0434 import (
     Attachment,
     Endpoint,
     Resolve,
-    UnsupportedInvitationVersion,
     check_did,
     endpoints_of_did,
     check_depth,
+    finish_invitation,
     V2_SERVICE_TYPES,
     new_id,
     parse_attachment,
+    parse_invitation_type,
 )
 
 __all__ = [
@@ -135,21 +136,11 @@ def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> OOBI
     if not isinstance(message, dict):
         raise MalformedInvitation("an invitation must be a JSON object")
     check_depth(message)  # before anything recursive (to_json's copy), for dicts that did not come through _json.loads
-    if "type" not in message:
-        if "@type" in message:
-            raise MalformedInvitation("a DIDComm v1 message (@type), not a DIDComm v2 one", "type")
-        raise MalformedInvitation("required member is missing", "type")
-    try:
-        mtype = parse_message_type(message["type"], field="type")
-    except MalformedMessage as exc:
-        raise MalformedInvitation(exc.reason, "type") from None
+    if "type" not in message and "@type" in message:
+        raise MalformedInvitation("a DIDComm v1 message (@type), not a DIDComm v2 one", "type")
+    mtype = parse_invitation_type(message, "type", PROTOCOL, SUPPORTED_VERSION, "an out-of-band invitation")
     if mtype.legacy:
         notes.append("legacy-prefix")
-    if mtype.doc_uri != DIDCOMM_DOC_URI or mtype.protocol != PROTOCOL or mtype.name != "invitation":
-        raise MalformedInvitation(f"not an out-of-band invitation: {message['type']!r}", "type")
-    problem = version_problem(mtype, SUPPORTED_VERSION)
-    if problem is not None:
-        raise UnsupportedInvitationVersion(problem, "type", mtype)
     if mtype.minor > SUPPORTED_VERSION[1] and "newer-minor-version" not in notes:
         notes.append("newer-minor-version")
     if "typ" in message and message["typ"] != PLAINTEXT_TYP:
@@ -264,12 +255,4 @@ def make_invitation(
     }
     if attachments is not None:
         message["attachments"] = [dict(a) for a in attachments]
-    for name, value in (extra or {}).items():
-        if name in message:
-            raise UsageError(f"extra member {name!r} would overwrite a standard one")
-        message[name] = value
-    try:
-        parse_invitation(message)
-    except MalformedInvitation as exc:
-        raise UsageError(f"not a valid invitation: {exc}") from None
-    return message
+    return finish_invitation(message, extra, parse_invitation)

@@ -29,18 +29,18 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .errors import MalformedInvitation, MalformedMessage
-from ._message_type import DIDCOMM_DOC_URI, MessageType, parse_message_type, version_problem
+from .errors import MalformedInvitation
+from ._message_type import MessageType
 from ._rfc0434 import (
     Endpoint,
     Resolve,
-    UnsupportedInvitationVersion,
     resolve_mediator,
     check_did,
     check_key_reference,
     endpoints_of_did,
     check_depth,
     normalize_key,
+    parse_invitation_type,
     V1_SERVICE_TYPES,
 )
 
@@ -125,19 +125,9 @@ def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> Conn
     if not isinstance(message, dict):
         raise MalformedInvitation("an invitation must be a JSON object")
     check_depth(message)  # before anything recursive (to_json's copy), for dicts that did not come through _json.loads
-    if "@type" not in message:
-        raise MalformedInvitation("required member is missing", "@type")
-    try:
-        mtype = parse_message_type(message["@type"], field="@type")
-    except MalformedMessage as exc:
-        raise MalformedInvitation(exc.reason, "@type") from None
+    mtype = parse_invitation_type(message, "@type", PROTOCOL, SUPPORTED_VERSION, "a connection invitation")
     if mtype.legacy:
         notes.append("legacy-prefix")
-    if mtype.doc_uri != DIDCOMM_DOC_URI or mtype.protocol != PROTOCOL or mtype.name != "invitation":
-        raise MalformedInvitation(f"not a connection invitation: {message['@type']!r}", "@type")
-    problem = version_problem(mtype, SUPPORTED_VERSION)
-    if problem is not None:
-        raise UnsupportedInvitationVersion(problem, "@type", mtype)
     invitation_id = message.get("@id")
     if "@id" not in message:
         notes.append("missing-id")

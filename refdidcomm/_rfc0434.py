@@ -83,8 +83,10 @@ __all__ = [
     "Resolve",
     "parse_attachment",
     "parse_invitation",
+    "parse_invitation_type",
     "inline_service",
     "make_invitation",
+    "finish_invitation",
     "check_did",
     "check_key_reference",
     "normalize_key",
@@ -630,6 +632,45 @@ class OOBInvitation:
         return out
 
 
+def parse_invitation_type(
+    message: Mapping[str, Any], member: str, protocol: str, supported: Tuple[int, int], what: str
+) -> MessageType:
+    """Parse an invitation's message type and check that it names ``protocol``'s invitation in a readable version.
+
+    Shared by the three invitation parsers (RFC 0434, RFC 0160, DIDComm v2);
+    the caller records ``legacy-prefix`` from the result.
+
+    Args:
+        message: the invitation object.
+        member: ``"@type"`` (DIDComm v1) or ``"type"`` (DIDComm v2).
+        protocol: the protocol name, e.g. ``"out-of-band"``.
+        supported: the ``(major, minor)`` version this implementation speaks.
+        what: the kind for the error, e.g. ``"an out-of-band invitation"``.
+
+    Returns:
+        The parsed :class:`MessageType`.
+
+    Raises:
+        UnsupportedInvitationVersion: another major version (RFC 0003 semver).
+        MalformedInvitation: ``member`` missing, unparseable, or not a
+            ``https://didcomm.org/`` ``protocol`` ``invitation``.
+
+    Spec: Aries RFC 0003 ``uris.md``, ``semver.md``; RFC 0020; DIDComm v2 §Message Type URI.
+    """
+    if member not in message:
+        raise MalformedInvitation("required member is missing", member)
+    try:
+        mtype = parse_message_type(message[member], field=member)
+    except MalformedMessage as exc:
+        raise MalformedInvitation(exc.reason, member) from None
+    if mtype.doc_uri != DIDCOMM_DOC_URI or mtype.protocol != protocol or mtype.name != "invitation":
+        raise MalformedInvitation(f"not {what}: {message[member]!r}", member)
+    problem = version_problem(mtype, supported)
+    if problem is not None:
+        raise UnsupportedInvitationVersion(problem, member, mtype)
+    return mtype
+
+
 def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> OOBInvitation:
     """Parse and check an Aries out-of-band invitation object.
 
@@ -654,19 +695,9 @@ def parse_invitation(message: Any, *, notes: Optional[List[str]] = None) -> OOBI
     if not isinstance(message, dict):
         raise MalformedInvitation("an invitation must be a JSON object")
     check_depth(message)  # before anything recursive (to_json's copy), for dicts that did not come through _json.loads
-    if "@type" not in message:
-        raise MalformedInvitation("required member is missing", "@type")
-    try:
-        mtype = parse_message_type(message["@type"], field="@type")
-    except MalformedMessage as exc:
-        raise MalformedInvitation(exc.reason, "@type") from None
+    mtype = parse_invitation_type(message, "@type", PROTOCOL, SUPPORTED_VERSION, "an out-of-band invitation")
     if mtype.legacy:
         _note(notes, "legacy-prefix")
-    if mtype.doc_uri != DIDCOMM_DOC_URI or mtype.protocol != PROTOCOL or mtype.name != "invitation":
-        raise MalformedInvitation(f"not an out-of-band invitation: {message['@type']!r}", "@type")
-    problem = version_problem(mtype, SUPPORTED_VERSION)
-    if problem is not None:
-        raise UnsupportedInvitationVersion(problem, "@type", mtype)
     if mtype.minor > SUPPORTED_VERSION[1]:
         _note(notes, "newer-minor-version")
     invitation_id = message.get("@id")
@@ -1028,6 +1059,34 @@ def inline_service(
     return out
 
 
+def finish_invitation(
+    message: Dict[str, Any], extra: Optional[Mapping[str, Any]], parse: Callable[[Dict[str, Any]], Any]
+) -> Dict[str, Any]:
+    """The builders' last step: append the ``extra`` members, then check the invitation with ``parse``.
+
+    Args:
+        message: the invitation built so far (its standard members); extended in place.
+        extra: further members, written after the standard ones.
+        parse: the parser of this kind of invitation.
+
+    Returns:
+        ``message``.
+
+    Raises:
+        UsageError: an extra member would overwrite a standard one, or the
+            result is not a valid invitation (the reason is the parser's).
+    """
+    for name, value in (extra or {}).items():
+        if name in message:
+            raise UsageError(f"extra member {name!r} would overwrite a standard one")
+        message[name] = value
+    try:
+        parse(message)
+    except MalformedInvitation as exc:
+        raise UsageError(f"not a valid invitation: {exc}") from None
+    return message
+
+
 def make_invitation(
     *,
     services: Sequence[Union[str, Mapping[str, Any]]],
@@ -1074,12 +1133,4 @@ def make_invitation(
     message["services"] = [s if isinstance(s, str) else dict(s) for s in services]
     if image_url is not None:
         message["imageUrl"] = image_url
-    for name, value in (extra or {}).items():
-        if name in message:
-            raise UsageError(f"extra member {name!r} would overwrite a standard one")
-        message[name] = value
-    try:
-        parse_invitation(message)
-    except MalformedInvitation as exc:
-        raise UsageError(f"not a valid invitation: {exc}") from None
-    return message
+    return finish_invitation(message, extra, parse_invitation)
