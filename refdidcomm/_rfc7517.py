@@ -90,6 +90,21 @@ class KeyNotFound(MalformedMessage):
     """A key id in a message (``kid``, ``skid``) names no key the caller supplied."""
 
 
+def _string_member(
+    obj: Mapping[str, Any], name: str, where: str, *, required: bool = True, kind: str = "a string"
+) -> Optional[str]:
+    """The string member ``name`` of ``obj`` (None when absent and not required); ``kind`` names it in errors."""
+    fname = f"{where}.{name}" if where else name
+    if name not in obj:
+        if required:
+            raise MalformedMessage("required member is missing", fname)
+        return None
+    value = obj[name]
+    if not isinstance(value, str):
+        raise MalformedMessage(f"must be {kind}", fname)
+    return value
+
+
 def b64url_member(obj: Mapping[str, Any], name: str, where: str, *, required: bool = True) -> Optional[bytes]:
     """Decode the base64url string member ``name`` of a JSON object, strictly.
 
@@ -102,30 +117,13 @@ def b64url_member(obj: Mapping[str, Any], name: str, where: str, *, required: bo
         MalformedMessage: absent (when required), not a string, or not
             canonical unpadded base64url (field ``where.name``).
     """
-    fname = f"{where}.{name}" if where else name
-    if name not in obj:
-        if required:
-            raise MalformedMessage("required member is missing", fname)
+    value = _string_member(obj, name, where, required=required, kind="a base64url string")
+    if value is None:
         return None
-    value = obj[name]
-    if not isinstance(value, str):
-        raise MalformedMessage("must be a base64url string", fname)
     try:
         return b64url_decode(value)
     except MalformedMessage as exc:
-        raise MalformedMessage(exc.reason, fname) from exc
-
-
-def _string_member(obj: Mapping[str, Any], name: str, where: str, *, required: bool = True) -> Optional[str]:
-    fname = f"{where}.{name}" if where else name
-    if name not in obj:
-        if required:
-            raise MalformedMessage("required member is missing", fname)
-        return None
-    value = obj[name]
-    if not isinstance(value, str):
-        raise MalformedMessage("must be a string", fname)
-    return value
+        raise MalformedMessage(exc.reason, f"{where}.{name}" if where else name) from exc
 
 
 @functools.lru_cache(maxsize=1024)
