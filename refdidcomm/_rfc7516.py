@@ -367,32 +367,32 @@ def encrypt(
     apv = _optional_b64(protected, "apv")
     if km.scheme == "ECDH-1PU":
         _ecdh_1pu.check_apu_apv_distinct(apu, apv)
-
-    def shared_secret(recipient: JWK) -> bytes:
-        if km.scheme == "ECDH-ES":
-            return _rfc7518.ecdh_shared_secret(ephemeral, recipient, backend=backend)
-        return _ecdh_1pu.shared_secret_sender(ephemeral, sender, recipient, backend=backend)  # type: ignore[arg-type]
-
     if aad is not None and not isinstance(aad, (bytes, bytearray)):
         raise UsageError("aad must be bytes or None")
     aad_b64 = None if aad is None else b64url_encode(bytes(aad))
     protected_b64 = b64url_encode(_json.dumps_bytes(dict(protected)))
     full_aad = additional_authenticated_data(protected_b64, aad_b64)
+    if km.direct and cek is not None:
+        raise UsageError("Direct Key Agreement derives the CEK; pass cek=None")
+    if not km.direct and (cek is None or len(cek) != ce.key_len):
+        raise UsageError(f"{ce.name} needs a {ce.key_len}-byte CEK")
+    be = backend or crypto.backend(crypto.BACKEND)
+
+    def shared_secret(recipient: JWK) -> bytes:
+        if km.scheme == "ECDH-ES":
+            return _rfc7518.ecdh_shared_secret(ephemeral, recipient, backend=be)
+        return _ecdh_1pu.shared_secret_sender(ephemeral, sender, recipient, backend=be)  # type: ignore[arg-type]
+
     entries: List[Dict[str, Any]] = []
     if km.direct:
-        if cek is not None:
-            raise UsageError("Direct Key Agreement derives the CEK; pass cek=None")
         key, header = recipients[0]
         cek = _derive(km, ce, shared_secret(key), apu, apv, None)
-        ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), full_aad, backend=backend)
+        ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), full_aad, backend=be)
         entry: Dict[str, Any] = {"encrypted_key": ""}
         if header:
             entry["header"] = dict(header)
         entries.append(entry)
     else:
-        if cek is None or len(cek) != ce.key_len:
-            raise UsageError(f"{ce.name} needs a {ce.key_len}-byte CEK")
-        be = backend or crypto.backend(crypto.BACKEND)
         ciphertext, tag = ce.encrypt(cek, iv, bytes(plaintext), full_aad, backend=be)
         for key, header in recipients:
             kek = _derive(km, ce, shared_secret(key), apu, apv, tag)
@@ -400,7 +400,6 @@ def encrypt(
             if header:
                 entry["header"] = dict(header)
             entries.append(entry)
-    be = backend or crypto.backend(crypto.BACKEND)
     out: Dict[str, Any] = {"protected": protected_b64}
     if unprotected:
         out["unprotected"] = dict(unprotected)
