@@ -117,7 +117,7 @@ from .. import crypto
 from .._json import dumps_bytes, loads
 from ..encoding import b58decode, b58encode, b64_decode_lenient, b64url_encode
 from ..errors import DecryptionError, InvalidKey, MalformedMessage, UnsupportedAlgorithm, UsageError
-from ._keys import SecretKeyInput, PublicKeyInput, SigningKey, signing_key, verkey
+from ._keys import SecretKeyInput, PublicKeyInput, SigningKey, _resolve, signing_key, verkey
 
 __all__ = [
     "TYP",
@@ -181,10 +181,6 @@ class _Envelope(NamedTuple):
     iv: bytes
     ciphertext: bytes
     tag: bytes
-
-
-def _resolve(backend: Optional[crypto.Backend]) -> crypto.Backend:
-    return backend if backend is not None else crypto.backend(crypto.BACKEND)
 
 
 # ---------------------------------------------------------------------------

@@ -56,7 +56,7 @@ from .. import crypto
 from .._json import dumps_bytes, loads
 from ..encoding import b58decode, b58encode, b64_decode_lenient, b64url_encode
 from ..errors import InvalidSignature, MalformedMessage, UsageError
-from ._keys import PublicKeyInput, SecretKeyInput, signing_key, verkey
+from ._keys import PublicKeyInput, SecretKeyInput, _resolve, signing_key, verkey
 from .._message_type import DIDCOMM_DOC_URI, parse_message_type, version_problem
 
 __all__ = [
@@ -122,10 +122,6 @@ class SignedField(NamedTuple):
     value: Any
     timestamp: int
     signer: str
-
-
-def _resolve(backend: Optional[crypto.Backend]) -> crypto.Backend:
-    return backend if backend is not None else crypto.backend(crypto.BACKEND)
 
 
 def _b64url_member(decorator: Mapping[str, Any], name: str) -> bytes:
