@@ -19,6 +19,17 @@ KEY = "did:key:z6MkmjY8GnV5i9YTDtPETC2uUAW6ejw3nk5mXF5yci5ab7th"
 VERKEY = "8HH5gYEeNc3z7PYXmd54d4x6qAfCNrqQqEB3nS7Zfu7K"  # RFC 0160's example key; the did:key above is its did:key
 
 
+def _changed(message: Dict[str, Any], changes: Dict[str, Any]) -> Dict[str, Any]:
+    """Apply keyword changes: ``name=None`` removes a member; ``_at_`` stands for ``@``, ``__`` for ``~``."""
+    for name, value in changes.items():
+        name = name.replace("__", "~").replace("_at_", "@")
+        if value is None:
+            message.pop(name, None)
+        else:
+            message[name] = value
+    return message
+
+
 def v1(**changes: Any) -> Dict[str, Any]:
     message = {
         "@type": "https://didcomm.org/out-of-band/1.1/invitation",
@@ -36,13 +47,7 @@ def v1(**changes: Any) -> Dict[str, Any]:
             "did:sov:LjgpST2rjsoxYegQDRm7EL",
         ],
     }
-    for name, value in changes.items():
-        name = name.replace("__", "~").replace("_at_", "@")
-        if value is None:
-            message.pop(name, None)
-        else:
-            message[name] = value
-    return message
+    return _changed(message, changes)
 
 
 def v2(**changes: Any) -> Dict[str, Any]:
@@ -52,12 +57,7 @@ def v2(**changes: Any) -> Dict[str, Any]:
         "from": "did:example:alice",
         "body": {"goal_code": "issue-vc", "goal": "To issue a credential", "accept": ["didcomm/v2"]},
     }
-    for name, value in changes.items():
-        if value is None:
-            message.pop(name, None)
-        else:
-            message[name] = value
-    return message
+    return _changed(message, changes)
 
 
 def conn(**changes: Any) -> Dict[str, Any]:
@@ -69,13 +69,7 @@ def conn(**changes: Any) -> Dict[str, Any]:
         "serviceEndpoint": "https://example.com/endpoint",
         "routingKeys": [VERKEY],
     }
-    for name, value in changes.items():
-        name = name.replace("_at_", "@")
-        if value is None:
-            message.pop(name, None)
-        else:
-            message[name] = value
-    return message
+    return _changed(message, changes)
 
 
 def b64u(data: bytes) -> str:
