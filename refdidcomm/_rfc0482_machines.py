@@ -80,7 +80,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Generic, List, Mapping, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
 
 from ._rfc0482 import (
     PROBLEM_CODES,
@@ -324,8 +324,11 @@ def _looks_like_problem_report(obj: Any) -> bool:
     return isinstance(mtype, str) and normalize_name(mtype.rsplit("/", 1)[-1]) == "problemreport"
 
 
-class _Endpoint:
-    """What caller and called share: shape, ids, clock, replies to bad messages."""
+_B = TypeVar("_B", CallerBinding, CalledBinding)
+
+
+class _Endpoint(Generic[_B]):
+    """What caller and called share: shape, ids, clock, bindings, replies to bad messages."""
 
     def __init__(
         self,
@@ -342,6 +345,26 @@ class _Endpoint:
         self.max_bindings = max_bindings
         self._sent: Dict[str, str] = {}  # id of a message we sent -> binding id
         self._sent_by: Dict[str, List[str]] = {}  # binding id -> ids in _sent, oldest first
+        self._bindings: Dict[str, _B] = {}
+
+    # -- host calls
+
+    def binding(self, binding_id: str) -> _B:
+        """A snapshot of one binding.
+
+        Raises:
+            UsageError: unknown binding id.
+        """
+        return dataclasses.replace(self._get(binding_id))
+
+    def state(self, binding_id: str) -> str:
+        """The binding's RFC 0482 state: caller ``null``, ``detached``, ``attached`` or ``done``; called ``attached`` or ``done``."""
+        return self._get(binding_id).state
+
+    def poll(self) -> Step:
+        """Abandon bindings whose ``attach`` expiry passed before any input (D21); no messages."""
+        events = [e for b in self._bindings.values() for e in [self._check_expiry(b)] if e is not None]
+        return Step((), tuple(events))
 
     def _remember(self, message_id: str, binding_id: str) -> None:
         """Note a sent message's id, keeping the last MAX_SENT_PER_BINDING per binding (D27)."""
@@ -360,7 +383,7 @@ class _Endpoint:
             UsageError: unknown binding id.
         """
         self._get(binding_id)
-        del self._bindings[binding_id]  # type: ignore[attr-defined]
+        del self._bindings[binding_id]
         for message_id in self._sent_by.pop(binding_id, ()):
             if self._sent.get(message_id) == binding_id:
                 del self._sent[message_id]
@@ -374,9 +397,9 @@ class _Endpoint:
         Returns:
             The ids of the forgotten bindings.
         """
-        bindings = self._bindings  # type: ignore[attr-defined]
+        bindings = self._bindings
         for binding in bindings.values():
-            self._check_expiry(binding)  # type: ignore[attr-defined]
+            self._check_expiry(binding)
         gone = tuple(b.binding_id for b in bindings.values() if b.state == DONE)
         for binding_id in gone:
             self.forget(binding_id)
@@ -384,9 +407,9 @@ class _Endpoint:
 
     def _has_room(self) -> bool:
         """Room for one more binding, pruning finished ones if full (D27)."""
-        if len(self._bindings) >= self.max_bindings:  # type: ignore[attr-defined]
+        if len(self._bindings) >= self.max_bindings:
             self.prune()
-        return len(self._bindings) < self.max_bindings  # type: ignore[attr-defined]
+        return len(self._bindings) < self.max_bindings
 
     @staticmethod
     def _check_peer(peer: Any) -> Optional[str]:
@@ -401,12 +424,18 @@ class _Endpoint:
             raise CoprotocolStateError("e.m.req.unknown-binding", (ref,))
         return binding
 
-    def _get(self, binding_id: str) -> Any:
+    def _get(self, binding_id: str) -> _B:
         """The live binding record (a ``CallerBinding`` or ``CalledBinding``)."""
         try:
-            return self._bindings[binding_id]  # type: ignore[attr-defined]
+            return self._bindings[binding_id]
         except (KeyError, TypeError):
             raise UsageError(f"no binding {binding_id!r}") from None
+
+    def _binding_for(self, pthid: str, peer: Optional[str]) -> _B:
+        return self._owned(self._bindings.get(pthid), peer, pthid)  # type: ignore[no-any-return]
+
+    def _check_expiry(self, binding: _B) -> Optional[Done]:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def _new_id(self) -> str:
         value = self._new_id_fn()
@@ -490,7 +519,7 @@ class _Endpoint:
         return Step((self._problem(mid, thid, code, args),), (Rejected(mid, code, reason),))
 
 
-class Caller(_Endpoint):
+class Caller(_Endpoint[CallerBinding]):
     """The ``caller`` role: "the entity giving input and getting output" (RFC 0482 §Roles).
 
     Security: RFC 0482 messages do not say who sent them. Use one instance
@@ -515,21 +544,8 @@ class Caller(_Endpoint):
         max_bindings: int = DEFAULT_MAX_BINDINGS,
     ) -> None:
         super().__init__(shape, new_id, clock, max_bindings)
-        self._bindings: Dict[str, CallerBinding] = {}
 
     # -- host calls
-
-    def binding(self, binding_id: str) -> CallerBinding:
-        """A snapshot of one binding.
-
-        Raises:
-            UsageError: unknown binding id.
-        """
-        return dataclasses.replace(self._get(binding_id))
-
-    def state(self, binding_id: str) -> str:
-        """The binding's RFC 0482 caller state: ``null``, ``detached``, ``attached`` or ``done``."""
-        return self._get(binding_id).state
 
     def bind(
         self,
@@ -679,11 +695,6 @@ class Caller(_Endpoint):
         self._remember(bind.id, binding_id)
         return Step((out,), (BindSent(binding_id, True),))
 
-    def poll(self) -> Step:
-        """Abandon bindings whose ``attach`` expiry passed before any input (D21)."""
-        events = [e for b in self._bindings.values() for e in [self._check_expiry(b)] if e is not None]
-        return Step((), tuple(events))
-
     # -- received messages
 
     def handle(self, message: Message, *, peer: Optional[str] = None) -> Step:
@@ -713,9 +724,6 @@ class Caller(_Endpoint):
         if isinstance(message, (Bind, Input, Detach)):
             raise CoprotocolStateError("e.m.req.invalid-state", (message.name, "caller role"))
         raise UsageError("handle() takes a parsed coprotocol message")
-
-    def _binding_for(self, pthid: str, peer: Optional[str]) -> CallerBinding:
-        return self._owned(self._bindings.get(pthid), peer, pthid)  # type: ignore[no-any-return]
 
     def _on_attach(self, attach: Attach, peer: Optional[str]) -> Step:
         binding = self._bindings.get(attach.pthid)
@@ -772,7 +780,7 @@ class Caller(_Endpoint):
         return Step((), tuple(events))
 
 
-class Called(_Endpoint):
+class Called(_Endpoint[CalledBinding]):
     """The ``called`` role: "the entity getting input and giving output" (RFC 0482 §Roles).
 
     Security: RFC 0482 messages do not say who sent them, so any peer that
@@ -819,21 +827,8 @@ class Called(_Endpoint):
             raise UsageError("hold_seconds must be a positive number")
         self.registry = registry
         self.hold_seconds = hold_seconds
-        self._bindings: Dict[str, CalledBinding] = {}
 
     # -- host calls
-
-    def binding(self, binding_id: str) -> CalledBinding:
-        """A snapshot of one binding.
-
-        Raises:
-            UsageError: unknown binding id.
-        """
-        return dataclasses.replace(self._get(binding_id))
-
-    def state(self, binding_id: str) -> str:
-        """The binding's RFC 0482 called state: ``attached`` or ``done``."""
-        return self._get(binding_id).state
 
     def _live(self, binding_id: str) -> CalledBinding:
         binding = self._get(binding_id)
@@ -925,11 +920,6 @@ class Called(_Endpoint):
             binding.state, binding.done_reason = DONE, EXPIRED
             return Done(binding.binding_id, EXPIRED)
         return None
-
-    def poll(self) -> Step:
-        """Abandon bindings not launched before their expiry (D21); no messages."""
-        events = [e for b in self._bindings.values() for e in [self._check_expiry(b)] if e is not None]
-        return Step((), tuple(events))
 
     # -- received messages
 
@@ -1034,9 +1024,6 @@ class Called(_Endpoint):
             report = self._problem(bind.id, None, "e.m.req.binding-mismatch", (binding.binding_id, mismatch))
             return Step((report,), (Rejected(bind.id, "e.m.req.binding-mismatch", f"re-bind checks {mismatch}"),))
         return self._attach(binding, reattached=True)
-
-    def _binding_for(self, pthid: str, peer: Optional[str]) -> CalledBinding:
-        return self._owned(self._bindings.get(pthid), peer, pthid)  # type: ignore[no-any-return]
 
     def _on_input(self, message: Input, peer: Optional[str]) -> Step:
         binding = self._binding_for(message.pthid, peer)
