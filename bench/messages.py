@@ -75,6 +75,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 
 import _timing  # noqa: E402  (next to this script)
 from refdidcomm import _json, _rfc7516, crypto, jwe, routing, v2  # noqa: E402
+from refdidcomm._counter_rng import sha256_counter_rng  # noqa: E402
 from refdidcomm.encoding import b64url_decode  # noqa: E402
 from refdidcomm.jwk import JWK, generate  # noqa: E402
 
@@ -87,16 +88,7 @@ HOPS = (1, 3)
 
 def seeded_rng(label: str) -> Callable[[int], bytes]:
     """Deterministic key material for the benchmark identities: SHA-256(label || counter)."""
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(label.encode() + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
+    return sha256_counter_rng(label.encode())
 
 
 #: Rounds per cell; the best round counts (other processes only ever add time).

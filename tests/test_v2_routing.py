@@ -8,8 +8,7 @@ and the final payload is opened by the recipient.
 from __future__ import annotations
 
 import copy
-import hashlib
-from typing import Any, Callable, Dict
+from typing import Any, Dict
 
 import pytest
 
@@ -18,6 +17,7 @@ from refdidcomm.jwk import JWK, KeyNotFound
 from refdidcomm.v2._keys import make_resolver, relationship_keys
 
 from conftest import load_vectors
+from v2_helpers import label_rng
 
 VECTORS = load_vectors("didcomm_v2_forward")
 CASES = VECTORS["cases"]
@@ -26,21 +26,6 @@ WRAP_INVALID = [c for c in CASES if c["operation"] == "wrap" and c["result"] == 
 UNWRAP = [c for c in CASES if c["operation"] == "unwrap"]
 ERRORS = {"MalformedMessage": errors.MalformedMessage, "MalformedDID": errors.MalformedDID,
           "DecryptionError": errors.DecryptionError, "KeyNotFound": KeyNotFound}
-
-
-def seeded(label: str) -> Callable[[int], bytes]:
-    """The vectors' rng: SHA-256(SHA-256(label) || counter64) blocks."""
-    seed = hashlib.sha256(label.encode()).digest()
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 def secrets_of(raw: Dict[str, Any]) -> Dict[str, JWK]:
@@ -58,7 +43,7 @@ def first_curve_keys(did: str):
 
 @pytest.mark.parametrize("case", WRAP_VALID, ids=lambda c: f"tc{c['tcId']}")
 def test_wrap_reproduces_and_unwraps_hop_by_hop(case: Dict[str, Any], backend) -> None:
-    rng = seeded(f"refdidcomm v2 forward|{case['tcId']}")
+    rng = label_rng(f"refdidcomm v2 forward|{case['tcId']}")
     keys = first_curve_keys(case["to"])
     inner_enc = "XC20P" if keys[0].crv == "X25519" else "A256GCM"
     inner = _json.dumps(jwe.encrypt(case["plaintext_utf8"].encode(), keys, enc=inner_enc, rng=rng, backend=backend))
@@ -137,7 +122,7 @@ def test_depth_bound_is_the_number_of_did_endpoints(backend) -> None:
     # innermost (deep1) is the last hop; the farthest mediator (deep5) is the first.
     assert route.hops == tuple(f"did:example:deep{i}" for i in range(5, 0, -1))
     packed, meta = routing.wrap_for_recipient(
-        '{"x":1}', "did:example:deep0", resolver=RESOLVER, max_depth=5, rng=seeded("deep"), backend=backend
+        '{"x":1}', "did:example:deep0", resolver=RESOLVER, max_depth=5, rng=label_rng("deep"), backend=backend
     )
     expected_next = [f"did:example:deep{i}" for i in range(4, 0, -1)] + ["did:example:deep0"]
     for nxt in expected_next:
@@ -187,7 +172,7 @@ def test_wrap_forward_key_id_next_and_headers(backend) -> None:
         "did:example:mediator2#key-x25519-1",
         resolver=RESOLVER,
         headers={"expires_time": 1700000000, "delay_milli": -500},
-        rng=seeded("wf"),
+        rng=label_rng("wf"),
         backend=backend,
     )
     result = routing.unwrap_forward(packed, secrets=SECRETS, resolver=RESOLVER, backend=backend)
@@ -199,12 +184,12 @@ def test_wrap_forward_key_id_next_and_headers(backend) -> None:
 
 
 def test_wrap_forward_is_deterministic_and_rng_order(backend) -> None:
-    one = routing.wrap_forward('{"a":1}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, rng=seeded("s"), backend=backend)
-    two = routing.wrap_forward('{"a":1}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, rng=seeded("s"), backend=backend)
-    three = routing.wrap_forward('{"a":1}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, rng=seeded("t"), backend=backend)
+    one = routing.wrap_forward('{"a":1}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, rng=label_rng("s"), backend=backend)
+    two = routing.wrap_forward('{"a":1}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, rng=label_rng("s"), backend=backend)
+    three = routing.wrap_forward('{"a":1}', "did:example:bob", "did:example:mediator1#key-x25519-1", resolver=RESOLVER, rng=label_rng("t"), backend=backend)
     assert one == two != three
     # the forward id is the first 16 bytes drawn, as a UUID v4
-    draw = seeded("s")(16)
+    draw = label_rng("s")(16)
     fid = routing.unwrap_forward(one, secrets=SECRETS, resolver=RESOLVER, backend=backend).forward_message.id
     assert fid.replace("-", "")[:12] == draw.hex()[:12]
     assert fid[14] == "4" and fid[19] in "89ab"
@@ -261,7 +246,7 @@ def test_wrap_forward_unsupported_enc() -> None:
 
 def _mediator1_jwe(plaintext: bytes, backend) -> str:
     key = first_curve_keys("did:example:mediator1")[0]
-    return _json.dumps(jwe.encrypt(plaintext, [key], rng=seeded("neg"), backend=backend))
+    return _json.dumps(jwe.encrypt(plaintext, [key], rng=label_rng("neg"), backend=backend))
 
 
 def test_unwrap_plaintext_inside_is_not_a_message(backend) -> None:

@@ -6,8 +6,7 @@ Charlie from didcomm-rust; dave, erin are ours).
 
 from __future__ import annotations
 
-import hashlib
-from typing import Callable, Dict
+from typing import Dict
 
 import pytest
 
@@ -15,6 +14,7 @@ from refdidcomm import _json, routing, v2
 from refdidcomm.jwk import JWK, KeyNotFound
 
 from conftest import load_vectors
+from v2_helpers import label_rng
 
 VECTORS = load_vectors("didcomm_v2_forward")
 RESOLVER = v2.make_resolver(VECTORS["keys"]["documents"])
@@ -23,20 +23,6 @@ ALL = {kid: JWK.from_dict(d).with_kid(kid) for kid, d in VECTORS["keys"]["secret
 
 def only(prefix: str) -> Dict[str, JWK]:
     return {kid: key for kid, key in ALL.items() if kid.startswith(prefix + "#")}
-
-
-def seeded(label: str) -> Callable[[int], bytes]:
-    seed = hashlib.sha256(label.encode()).digest()
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 def message(to: str) -> v2.Message:
@@ -137,8 +123,8 @@ def test_one_hop_v20_list_service_and_expiry_header(backend) -> None:
 
 def test_seeded_pack_with_forward_is_reproducible(backend) -> None:
     msg = message("did:example:charlie")
-    one = v2.pack_encrypted(msg, "did:example:charlie", frm="did:example:dave", rng=seeded("e2e"), secrets=only("did:example:dave"), resolver=RESOLVER, backend=backend)
-    two = v2.pack_encrypted(msg, "did:example:charlie", frm="did:example:dave", rng=seeded("e2e"), secrets=only("did:example:dave"), resolver=RESOLVER, backend=backend)
+    one = v2.pack_encrypted(msg, "did:example:charlie", frm="did:example:dave", rng=label_rng("e2e"), secrets=only("did:example:dave"), resolver=RESOLVER, backend=backend)
+    two = v2.pack_encrypted(msg, "did:example:charlie", frm="did:example:dave", rng=label_rng("e2e"), secrets=only("did:example:dave"), resolver=RESOLVER, backend=backend)
     assert one.packed == two.packed
     assert _json.loads(one.packed)["protected"]
 

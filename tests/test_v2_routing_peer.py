@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Callable
 
 import pytest
 
@@ -11,23 +9,11 @@ from refdidcomm import did, routing, v2
 from refdidcomm.errors import MalformedMessage
 from refdidcomm.jwk import generate
 
-
-def seeded(label: str) -> Callable[[int], bytes]:
-    seed = hashlib.sha256(label.encode()).digest()
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
+from v2_helpers import label_rng
 
 
 def test_peer_mediator_did_endpoint_and_did_key_routing_key(backend) -> None:
-    rng = seeded("peer routing")
+    rng = label_rng("peer routing")
     mediator_key = generate("X25519", rng=rng, backend=backend)
     mediator = did.create_peer2(
         [("E", mediator_key)], [{"type": "DIDCommMessaging", "serviceEndpoint": {"uri": "https://mediator.example", "accept": ["didcomm/v2"]}}]
@@ -60,7 +46,7 @@ def test_peer_mediator_did_endpoint_and_did_key_routing_key(backend) -> None:
 
 
 def test_ed25519_did_key_is_not_a_routing_key(backend) -> None:
-    signer = did.create_did_key(generate("Ed25519", rng=seeded("ed"), backend=backend))
+    signer = did.create_did_key(generate("Ed25519", rng=label_rng("ed"), backend=backend))
     kid = f"{signer}#{signer.split(':')[2]}"  # the Ed25519 method, not its X25519 keyAgreement
     with pytest.raises(MalformedMessage, match="not a keyAgreement key"):
         routing.wrap_forward("{}", "did:example:bob", kid, resolver=v2.make_resolver(), backend=backend)

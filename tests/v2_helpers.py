@@ -1,4 +1,4 @@
-"""Shared fixtures for the DIDComm v2 tests: key sets from vectors/didcomm_v2_keys.json and a seeded rng."""
+"""Shared fixtures for the DIDComm v2 tests: key sets from vectors/didcomm_v2_keys.json and seeded rngs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Callable, Dict
 
 from conftest import load_vectors
 from refdidcomm import v2
+from refdidcomm._counter_rng import sha256_counter_rng
 from refdidcomm.jwk import JWK
 
 KEYS = load_vectors("didcomm_v2_keys")
@@ -37,6 +38,11 @@ def seeded(seed: bytes) -> Callable[[int], bytes]:
         return hashlib.shake_256(seed + counter.to_bytes(8, "big")).digest(n)
 
     return rng
+
+
+def label_rng(label: str) -> Callable[[int], bytes]:
+    """didcomm_v2_forward.json's rng: SHA-256(SHA-256(label) || counter64) blocks."""
+    return sha256_counter_rng(hashlib.sha256(label.encode("utf-8")).digest())
 
 
 def message(**kw) -> v2.Message:

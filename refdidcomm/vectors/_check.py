@@ -30,6 +30,7 @@ import struct
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .. import crypto, did, errors, jwe, jwk, jws, oob, v1
+from .._counter_rng import sha256_counter_rng
 from .._json import loads
 from ..errors import RefDIDCommError, UsageError
 
@@ -1300,17 +1301,7 @@ def _coprotocol(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, o
 
 def _sha256_counter_rng(label: str) -> Callable[[int], bytes]:
     """didcomm_v2_forward.json's rng: SHA-256(SHA-256(label) || counter, 8 bytes big-endian) blocks, counter from 0."""
-    seed = hashlib.sha256(label.encode("utf-8")).digest()
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(seed + counter[0].to_bytes(8, "big")).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
+    return sha256_counter_rng(hashlib.sha256(label.encode("utf-8")).digest())
 
 
 def _v2_forward(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt: _Options) -> None:
