@@ -7,13 +7,13 @@ import time
 from typing import Any, Dict
 
 import pytest
+from coprotocol_helpers import CAST, GOAL, INVOKE, Clock
 
 from refdidcomm import _rfc0482
-from refdidcomm._rfc0482_demo import DEMO_CLOCK, seeded_ids
+from refdidcomm._rfc0482_demo import seeded_ids
 from refdidcomm.coprotocol import (
     Called,
     Caller,
-    Cast,
     Input,
     ProblemReport,
     Rejected,
@@ -24,23 +24,12 @@ from refdidcomm.coprotocol import (
 )
 from refdidcomm.errors import MalformedMessage, UsageError
 
-GOAL = "aries.buy.make-payment"
-CAST = [Cast("payee", None), Cast("payer", "did:peer:abc123")]
-INVOKE = {"amount": 1.23, "currency": "INR", "bill_of_sale": "one chai"}
 EMPTY_EN = {
     "@id": "abcdefgh1",
     "@type": "https://didcomm.org/coprotocol/0.5/problem-report",
     "~thread": {"pthid": "abcdefgh2"},
     "description": {"code": "x", "en": ""},
 }
-
-
-class Clock:
-    def __init__(self, now: float = DEMO_CLOCK) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def kind(message: Dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ import json
 from typing import Any, Dict, Optional, Tuple
 
 import pytest
+from coprotocol_helpers import CAST, GOAL, INVOKE, Clock
 
 from refdidcomm._rfc0482_demo import DEMO_CLOCK, seeded_ids
 from refdidcomm.coprotocol import (
@@ -39,21 +40,10 @@ from refdidcomm.coprotocol import (
 )
 from refdidcomm.errors import ProtocolError, UsageError
 
-GOAL = "aries.buy.make-payment"
-CAST = [Cast("payee", None), Cast("payer", "did:peer:abc123")]
-INVOKE = {"amount": 1.23, "currency": "INR", "bill_of_sale": "one chai"}
 SHAPES = ("v1", "v2")
 # RFC 0482 §Reference's prefer list.
 RFC_PREFER = [Prefer("success_ratio", "d"), Prefer("last_run_date", "d"), Prefer("release_date", "d"), Prefer("running", "d")]
 UTC = dt.timezone.utc
-
-
-class Clock:
-    def __init__(self, now: float = DEMO_CLOCK) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Pair:

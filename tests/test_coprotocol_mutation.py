@@ -16,6 +16,7 @@ import json
 from typing import Any, Dict, List, Tuple
 
 import pytest
+from coprotocol_helpers import CAST, GOAL, INVOKE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,7 +25,6 @@ from refdidcomm.coprotocol import (
     Bind,
     Called,
     Caller,
-    Cast,
     Detach,
     ProblemReport,
     Step,
@@ -34,9 +34,6 @@ from refdidcomm.coprotocol import (
 )
 from refdidcomm.errors import RefDIDCommError
 
-GOAL = "aries.buy.make-payment"
-CAST = [Cast("payee", None), Cast("payer", "did:peer:abc123")]
-INVOKE = {"amount": 1.23, "currency": "INR", "bill_of_sale": "one chai"}
 REGISTRY = payment_registry()
 INTERFACE = payment_interface()
 SETTINGS = settings(derandomize=True, max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
