@@ -112,20 +112,24 @@ class Decoded:
         }
 
 
-def _has_whitespace_between_tokens(text: str) -> bool:
-    """True if the JSON text has whitespace outside strings (RFC 8259 §2 "insignificant whitespace")."""
+def _has_whitespace_between_tokens(data: bytes) -> bool:
+    """True if the JSON text has whitespace outside strings (RFC 8259 §2 "insignificant whitespace").
+
+    Read on the UTF-8 bytes: whitespace, ``"`` and ``\\`` are ASCII, and no
+    byte of a multi-byte UTF-8 sequence is (RFC 3629 §3).
+    """
     in_string = escaped = False
-    for ch in text:
+    for byte in data:
         if in_string:
             if escaped:
                 escaped = False
-            elif ch == "\\":
+            elif byte == 0x5C:  # '\\'
                 escaped = True
-            elif ch == '"':
+            elif byte == 0x22:  # '"'
                 in_string = False
-        elif ch == '"':
+        elif byte == 0x22:
             in_string = True
-        elif ch in " \t\n\r":
+        elif byte in b" \t\n\r":
             return True
     return False
 
@@ -195,11 +199,7 @@ def decode(text: str, *, fetch: Optional[Fetcher] = None, max_size: int = MAX_IN
     invitation = parse(message, notes=notes)
     if payload.parameter is not None and payload.parameter != "d_m" and _PARAMETER[invitation.kind] != payload.parameter:
         notes.append("parameter-mismatch")
-    try:
-        text_form = payload.data.decode("utf-8")
-    except UnicodeDecodeError:  # pragma: no cover - loads has already rejected invalid UTF-8
-        text_form = ""
-    if _has_whitespace_between_tokens(text_form):
+    if _has_whitespace_between_tokens(payload.data):
         notes.append("non-compact-json")
     tolerated = tuple(dict.fromkeys(notes))
     return Decoded(invitation, invitation.kind, payload.data, payload.parameter, payload.url, payload.fetched, tolerated)
