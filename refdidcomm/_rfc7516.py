@@ -241,13 +241,7 @@ def parse(jwe: Union[Mapping[str, Any], str, bytes], *, backend: Optional[crypto
 
     iv = b64url_member(jwe, "iv", "", required=True) or b""
     be = backend or crypto.backend(crypto.BACKEND)
-    ciphertext_b64 = jwe.get("ciphertext")
-    if not isinstance(ciphertext_b64, str):
-        b64url_member(jwe, "ciphertext", "", required=True)  # raises: missing, or not a string
-    try:
-        ciphertext = be.b64url_decode(ciphertext_b64)  # the large member: the backend's decoder
-    except MalformedMessage as exc:
-        raise MalformedMessage(exc.reason, "ciphertext") from exc
+    ciphertext = b64url_member(jwe, "ciphertext", "", backend=be) or b""  # the large member: the backend's decoder
     tag = b64url_member(jwe, "tag", "", required=True) or b""
     aad_b64 = jwe.get("aad")
     if aad_b64 is not None:

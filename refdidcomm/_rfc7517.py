@@ -105,12 +105,22 @@ def _string_member(
     return value
 
 
-def b64url_member(obj: Mapping[str, Any], name: str, where: str, *, required: bool = True) -> Optional[bytes]:
+def b64url_member(
+    obj: Mapping[str, Any],
+    name: str,
+    where: str,
+    *,
+    required: bool = True,
+    backend: Optional[crypto.Backend] = None,
+) -> Optional[bytes]:
     """Decode the base64url string member ``name`` of a JSON object, strictly.
 
     Args:
         obj: the JSON object. name: the member. where: the object's name for errors.
         required: whether absence is an error.
+        backend: decode with this backend's codec (for the large members: a
+            JWE ``ciphertext``, a JWS ``payload``); the result is the same
+            with either backend. Default: :func:`refdidcomm.encoding.b64url_decode`.
     Returns:
         the decoded bytes, or None when absent and not required.
     Raises:
@@ -121,7 +131,7 @@ def b64url_member(obj: Mapping[str, Any], name: str, where: str, *, required: bo
     if value is None:
         return None
     try:
-        return b64url_decode(value)
+        return b64url_decode(value) if backend is None else backend.b64url_decode(value)
     except MalformedMessage as exc:
         raise MalformedMessage(exc.reason, f"{where}.{name}" if where else name) from exc
 
