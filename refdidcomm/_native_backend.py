@@ -220,6 +220,7 @@ def _load_extension() -> Any:
 _refdidcomm_native = _load_extension()
 
 from . import encoding as _encoding
+from ._primitives import PRIMITIVES
 from .errors import CryptoError, DecryptionError, InvalidKey, LowOrderPointError, MalformedMessage, UsageError
 
 __all__ = [
@@ -230,32 +231,9 @@ __all__ = [
     "check_sodium_version",
     "aesni_available",
     "aes256gcm_available",
-    "constant_time",
-    "random_bytes",
-    "x25519_public_key",
-    "x25519",
-    "ed25519_public_key",
-    "ed25519_sign",
-    "ed25519_verify",
-    "ed25519_pk_to_x25519",
-    "ed25519_seed_to_x25519",
-    "chacha20poly1305_encrypt",
-    "chacha20poly1305_decrypt",
-    "xchacha20poly1305_encrypt",
-    "xchacha20poly1305_decrypt",
-    "box",
-    "box_open",
-    "box_seal",
-    "box_seal_open",
-    "aes_cbc_encrypt",
-    "aes_cbc_decrypt",
-    "aes_key_wrap",
-    "aes_key_unwrap",
-    "aes_gcm_encrypt",
-    "aes_gcm_decrypt",
     "B64URL_ENCODE_NATIVE_MIN",
-    "b64url_encode",
-    "b64url_decode",
+    "constant_time",
+    *PRIMITIVES,
 ]
 
 NAME = "native"

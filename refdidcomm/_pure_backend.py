@@ -14,35 +14,9 @@ import os
 from typing import Optional, Union
 
 from . import _nacl_box, _rfc3394, _rfc7748, _rfc8032, _rfc8439, _sp800_38a, _sp800_38d, _xchacha, encoding
+from ._primitives import PRIMITIVES
 
-__all__ = [
-    "NAME",
-    "constant_time",
-    "random_bytes",
-    "x25519_public_key",
-    "x25519",
-    "ed25519_public_key",
-    "ed25519_sign",
-    "ed25519_verify",
-    "ed25519_pk_to_x25519",
-    "ed25519_seed_to_x25519",
-    "chacha20poly1305_encrypt",
-    "chacha20poly1305_decrypt",
-    "xchacha20poly1305_encrypt",
-    "xchacha20poly1305_decrypt",
-    "box",
-    "box_open",
-    "box_seal",
-    "box_seal_open",
-    "aes_cbc_encrypt",
-    "aes_cbc_decrypt",
-    "aes_key_wrap",
-    "aes_key_unwrap",
-    "aes_gcm_encrypt",
-    "aes_gcm_decrypt",
-    "b64url_encode",
-    "b64url_decode",
-]
+__all__ = ["NAME", "constant_time", *PRIMITIVES]
 
 NAME = "pure"
 

@@ -47,6 +47,7 @@ import os
 from types import ModuleType
 from typing import Callable, Dict, List, Optional, Union
 
+from ._primitives import PRIMITIVES
 from .errors import BackendUnavailable, DecryptionError, InvalidKey, LowOrderPointError, MalformedMessage, UsageError
 
 __all__ = [
@@ -58,30 +59,7 @@ __all__ = [
     "Rng",
     "draw",
     "RANDOM_BYTES_MAX",
-    "random_bytes",
-    "x25519_public_key",
-    "x25519",
-    "ed25519_public_key",
-    "ed25519_sign",
-    "ed25519_verify",
-    "ed25519_pk_to_x25519",
-    "ed25519_seed_to_x25519",
-    "chacha20poly1305_encrypt",
-    "chacha20poly1305_decrypt",
-    "xchacha20poly1305_encrypt",
-    "xchacha20poly1305_decrypt",
-    "box",
-    "box_open",
-    "box_seal",
-    "box_seal_open",
-    "aes_cbc_encrypt",
-    "aes_cbc_decrypt",
-    "aes_key_wrap",
-    "aes_key_unwrap",
-    "aes_gcm_encrypt",
-    "aes_gcm_decrypt",
-    "b64url_encode",
-    "b64url_decode",
+    *PRIMITIVES,
 ]
 
 #: A source of randomness: ``rng(n)`` returns ``n`` bytes. Every randomized API
@@ -727,11 +705,7 @@ def draw(rng: Optional[Rng], n: int, backend: Optional[Backend] = None) -> bytes
 
 
 #: The facade functions (those :meth:`Backend.constant_time` answers for).
-_FACADE_FUNCTIONS = frozenset(
-    name
-    for name in __all__
-    if name not in ("BACKEND", "Backend", "backend", "available_backends", "constant_time", "Rng", "draw", "RANDOM_BYTES_MAX")
-)
+_FACADE_FUNCTIONS = frozenset(PRIMITIVES)
 
 _IMPLS = {"pure": "refdidcomm._pure_backend", "native": "refdidcomm._native_backend"}
 _loaded: Dict[str, Backend] = {}
