@@ -8,7 +8,6 @@ against the pure modules directly.
 
 from __future__ import annotations
 
-import os
 import random
 import struct
 
@@ -17,8 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import load_vectors
+from test_crypto_facade import native_or_fail
 from refdidcomm import _fips197, _rfc3394, _sp800_38a, _sp800_38d, crypto
-from refdidcomm.errors import BackendUnavailable, DecryptionError, UsageError
+from refdidcomm.errors import DecryptionError, UsageError
 
 FIPS = load_vectors("fips197_aes")
 CBC = load_vectors("sp800_38a_cbc")
@@ -504,19 +504,8 @@ def test_facade_rejects_non_bytes(backend: crypto.Backend) -> None:
         backend.aes_key_unwrap(bytes(32), None)  # type: ignore[arg-type]
 
 
-def _native_or_fail() -> crypto.Backend:
-    """The native backend; skipped where it does not load, unless
-    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
-    try:
-        return crypto.backend("native")
-    except BackendUnavailable as exc:
-        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
-            pytest.fail(f"native backend required but unavailable: {exc}")
-        pytest.skip(f"native backend unavailable: {exc}")
-
-
 def test_backends_agree_on_random_inputs() -> None:
-    pure, native = crypto.backend("pure"), _native_or_fail()
+    pure, native = crypto.backend("pure"), native_or_fail()
     rng = _seeded(20240601)
     for n in SIZES + (100, 1000):
         key, iv, nonce, pt = rng(32), rng(16), rng(12), rng(n)
@@ -549,7 +538,7 @@ class _HardwareAESGuard:
 @pytest.fixture(params=["no-aesni", "no-aes256gcm"])
 def native_fallback(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> crypto.Backend:
     """The native backend as it runs without AES-NI, or without libsodium's AES-256-GCM."""
-    native = _native_or_fail()
+    native = native_or_fail()
     from refdidcomm import _native_backend
 
     blocked: tuple = ("crypto_aead_aes256gcm_encrypt", "crypto_aead_aes256gcm_decrypt")

@@ -30,6 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import load_vectors
+from test_crypto_facade import native_or_fail
 from refdidcomm import crypto, encoding
 from refdidcomm.errors import BackendUnavailable, MalformedMessage, UsageError
 
@@ -325,14 +326,7 @@ def test_differential_hypothesis(text: str, as_bytes: bool) -> None:
 
 
 def _native_module() -> Any:
-    try:
-        crypto.backend("native")
-    except BackendUnavailable as exc:
-        import os
-
-        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
-            pytest.fail(f"native backend required but unavailable: {exc}")
-        pytest.skip(f"native backend unavailable: {exc}")
+    native_or_fail()
     from refdidcomm import _native_backend
 
     return _native_backend

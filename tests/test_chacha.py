@@ -8,17 +8,16 @@ HChaCha20, the XChaCha20 stream) run on the pure modules directly.
 
 from __future__ import annotations
 
-import os
-
 import hashlib
 import random
 from typing import Any, Dict, List
 
 import pytest
 from conftest import load_vectors
+from test_crypto_facade import native_or_fail
 
 from refdidcomm import _rfc8439, _xchacha, crypto, errors
-from refdidcomm.errors import BackendUnavailable, DecryptionError, UsageError
+from refdidcomm.errors import DecryptionError, UsageError
 
 H = bytes.fromhex
 RFC = load_vectors("rfc8439_chacha20poly1305")
@@ -338,19 +337,8 @@ def test_aead_every_flipped_byte_is_rejected(backend: crypto.Backend, name: str,
             decrypt(key, nonce, ct[:n], aad)
 
 
-def _native_or_fail() -> crypto.Backend:
-    """The native backend; skipped where it does not load, unless
-    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
-    try:
-        return crypto.backend("native")
-    except BackendUnavailable as exc:
-        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
-            pytest.fail(f"native backend required but unavailable: {exc}")
-        pytest.skip(f"native backend unavailable: {exc}")
-
-
 def test_pure_and_native_agree_on_random_inputs() -> None:
-    native = _native_or_fail()
+    native = native_or_fail()
     pure = crypto.backend("pure")
     rng = random.Random(8439)
     for _ in range(25):

@@ -110,9 +110,9 @@ def test_pure_backend_is_never_constant_time() -> None:
             assert pure.constant_time(name, key_len=key_len) is False
 
 
-def _native_or_fail() -> crypto.Backend:
-    """The native backend; skipped where it does not load, unless
-    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
+def native_or_fail() -> crypto.Backend:
+    """The native backend (the crypto test modules share this); skipped where it does
+    not load, unless REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
     try:
         return crypto.backend("native")
     except BackendUnavailable as exc:
@@ -122,7 +122,7 @@ def _native_or_fail() -> crypto.Backend:
 
 
 def test_native_constant_time_follows_the_hardware(monkeypatch: pytest.MonkeyPatch) -> None:
-    backend = _native_or_fail()
+    backend = native_or_fail()
     from refdidcomm import _native_backend
 
     for name in FACADE:

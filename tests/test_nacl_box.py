@@ -7,17 +7,16 @@ HSalsa20 cases run on refdidcomm._salsa20 directly.
 
 from __future__ import annotations
 
-import os
-
 import hashlib
 import random
 from typing import Any, Callable, Dict, List
 
 import pytest
 from conftest import load_vectors
+from test_crypto_facade import native_or_fail
 
 from refdidcomm import _nacl_box, _rfc7748, _rfc8439, _salsa20, crypto, errors
-from refdidcomm.errors import BackendUnavailable, DecryptionError, LowOrderPointError, UsageError
+from refdidcomm.errors import DecryptionError, LowOrderPointError, UsageError
 
 H = bytes.fromhex
 BOX = load_vectors("nacl_box")
@@ -351,19 +350,8 @@ def test_low_order_keys(backend: crypto.Backend, u: int) -> None:
     assert not issubclass(DecryptionError, LowOrderPointError)
 
 
-def _native_or_fail() -> crypto.Backend:
-    """The native backend; skipped where it does not load, unless
-    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
-    try:
-        return crypto.backend("native")
-    except BackendUnavailable as exc:
-        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
-            pytest.fail(f"native backend required but unavailable: {exc}")
-        pytest.skip(f"native backend unavailable: {exc}")
-
-
 def test_pure_and_native_agree_on_random_inputs() -> None:
-    native = _native_or_fail()
+    native = native_or_fail()
     pure = crypto.backend("pure")
     rng = random.Random(25519)
     for _ in range(10):

@@ -12,8 +12,9 @@ import random
 import pytest
 
 from conftest import load_vectors
+from test_crypto_facade import native_or_fail
 from refdidcomm import _rfc7748, crypto
-from refdidcomm.errors import BackendUnavailable, LowOrderPointError, UsageError
+from refdidcomm.errors import LowOrderPointError, UsageError
 
 VEC = load_vectors("rfc7748_x25519")
 P = 2**255 - 19
@@ -188,19 +189,8 @@ def test_public_key_is_x25519_of_nine_and_agreement(backend: crypto.Backend) -> 
         assert backend.x25519(a, b_pk) == backend.x25519(b, a_pk)
 
 
-def _native_or_fail() -> crypto.Backend:
-    """The native backend; skipped where it does not load, unless
-    REFDIDCOMM_REQUIRE_NATIVE=1 (the conftest ``backend`` rule): then a failure."""
-    try:
-        return crypto.backend("native")
-    except BackendUnavailable as exc:
-        if os.environ.get("REFDIDCOMM_REQUIRE_NATIVE") == "1":
-            pytest.fail(f"native backend required but unavailable: {exc}")
-        pytest.skip(f"native backend unavailable: {exc}")
-
-
 def test_backends_agree_on_random_inputs() -> None:
-    bes = [_native_or_fail(), crypto.backend("pure")]
+    bes = [native_or_fail(), crypto.backend("pure")]
     rnd = random.Random(25519)
     for _ in range(32):
         sk, pk = rnd.randbytes(32), rnd.randbytes(32)
