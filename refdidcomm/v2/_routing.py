@@ -83,7 +83,7 @@ from .._message_type import new_message_id
 from ..jwk import JWK
 from ._keys import DIDResolver, Secrets, find_secret, relationship_key, relationship_keys, resolve_document
 from ._message import Message, json_copy
-from ._unpack import check_jwe_recipients
+from ._unpack import FORWARD_TYPE, check_jwe_recipients
 
 __all__ = [
     "FORWARD_TYPE",
@@ -99,8 +99,6 @@ __all__ = [
     "is_forward",
 ]
 
-#: The message type URI of Routing Protocol 2.0 ``forward`` ("Messages").
-FORWARD_TYPE = "https://didcomm.org/routing/2.0/forward"
 #: The ``accept`` profile of DIDComm v2 ("Negotiating Compatibility").
 DIDCOMM_V2_PROFILE = "didcomm/v2"
 #: The ``enc`` of forward layers: the one every implementation must support.

@@ -101,7 +101,6 @@ __all__ = [
 
 #: routing/2.0 forward message type (DIDComm v2 "Routing").
 FORWARD_TYPE = "https://didcomm.org/routing/2.0/forward"
-_SIGNED_TYP = "application/didcomm-signed+json"
 _JWE_MEMBERS = ("ciphertext", "recipients", "iv", "tag", "encrypted_key", "protected")
 _JWS_MEMBERS = ("payload", "signatures", "signature")
 #: How many forwards addressed to us are unwrapped in a row before giving up.
@@ -392,8 +391,8 @@ def unpack(
         )
         for i, protected in enumerate(verified.protected):
             typ = protected.get("typ")
-            if typ is not None and (not isinstance(typ, str) or normalize_media_type(typ) != _SIGNED_TYP):
-                raise MalformedMessage(f"must be {_SIGNED_TYP!r}, got {typ!r}", f"signatures[{i}].protected.typ")
+            if typ is not None and (not isinstance(typ, str) or normalize_media_type(typ) != jws.DIDCOMM_SIGNED_TYP):
+                raise MalformedMessage(f"must be {jws.DIDCOMM_SIGNED_TYP!r}, got {typ!r}", f"signatures[{i}].protected.typ")
         seen.append("signed")
         signer_kids = [str(k) for k in verified.kids]
         meta.authenticated = True
