@@ -63,12 +63,9 @@ def ed25519_pk_to_x25519(pk: bytes) -> bytes:
 
 def ed25519_seed_to_x25519(seed: bytes) -> bytes:
     """SHA-512(seed)[0:32], clamped (RFC 8032 §5.1.5 step 2), as crypto_sign_ed25519_sk_to_curve25519 returns it."""
-    # libsodium crypto_sign_ed25519_sk_to_curve25519: SHA-512(seed)[0:32], clamped.
-    h = bytearray(hashlib.sha512(seed).digest()[:32])
-    h[0] &= 248
-    h[31] &= 127
-    h[31] |= 64
-    return bytes(h)
+    # libsodium crypto_sign_ed25519_sk_to_curve25519: SHA-512(seed)[0:32],
+    # clamped as RFC 7748 §5 decodeScalar25519 clamps.
+    return _rfc7748.decode_scalar25519(hashlib.sha512(seed).digest()[:32]).to_bytes(32, "little")
 
 
 def chacha20poly1305_encrypt(key: bytes, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
