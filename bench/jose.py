@@ -39,6 +39,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.p
 
 import _timing  # noqa: E402  (next to this script)
 from refdidcomm import crypto, jwe, jwk, jws  # noqa: E402
+from refdidcomm._counter_rng import shake256_counter_rng  # noqa: E402
 from refdidcomm.jwk import JWK  # noqa: E402
 
 PAYLOADS = (("100 B", 100), ("10 KiB", 10 * 1024), ("1 MiB", 1024 * 1024))
@@ -57,14 +58,7 @@ Row = Tuple[str, str, str, str, str, str, str, int, float]
 
 def seeded_rng(seed: bytes) -> Callable[[int], bytes]:
     """rng(n): call i returns SHAKE-256(seed || i)[0:n] (the vectors' construction)."""
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
-        counter[0] += 1
-        return out
-
-    return rng
+    return shake256_counter_rng(seed)
 
 
 def timed(fn: Callable[[], object], min_time: float, max_iterations: int) -> Tuple[int, float]:

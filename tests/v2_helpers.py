@@ -7,7 +7,7 @@ from typing import Callable, Dict
 
 from conftest import load_vectors
 from refdidcomm import v2
-from refdidcomm._counter_rng import sha256_counter_rng
+from refdidcomm._counter_rng import sha256_counter_rng, shake256_counter_rng
 from refdidcomm.jwk import JWK
 
 KEYS = load_vectors("didcomm_v2_keys")
@@ -29,15 +29,8 @@ def resolver(*key_sets: str) -> v2.DIDResolver:
 
 
 def seeded(seed: bytes) -> Callable[[int], bytes]:
-    """A deterministic rng: SHAKE-256(seed || counter), one call per draw."""
-    counter = 0
-
-    def rng(n: int) -> bytes:
-        nonlocal counter
-        counter += 1
-        return hashlib.shake_256(seed + counter.to_bytes(8, "big")).digest(n)
-
-    return rng
+    """A deterministic rng: SHAKE-256(seed || counter), one call per draw, counter from 1."""
+    return shake256_counter_rng(seed, first=1)
 
 
 def label_rng(label: str) -> Callable[[int], bytes]:

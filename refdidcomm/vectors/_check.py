@@ -30,7 +30,7 @@ import struct
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from .. import crypto, did, errors, jwe, jwk, jws, oob, v1
-from .._counter_rng import sha256_counter_rng
+from .._counter_rng import sha256_counter_rng, shake256_counter_rng
 from .._json import loads
 from ..errors import RefDIDCommError, UsageError
 
@@ -586,18 +586,6 @@ def _jose_jws(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt
             _eq("jws", jws.sign(case["payload_utf8"].encode("utf-8"), signers, typ=case.get("typ"), backend=be), case["jws"])
 
 
-def _shake_rng(seed: bytes) -> Callable[[int], bytes]:
-    """jose_jwe.json's rng: call i returns SHAKE-256(seed || i as 8 bytes)[0:n]."""
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
-        counter[0] += 1
-        return out
-
-    return rng
-
-
 def _jwe_decrypt(case: Dict[str, Any], be: crypto.Backend, keys: Optional[Dict[str, jwk.JWK]] = None) -> jwe.DecryptedJWE:
     if keys is None:
         keys = {kid: jwk.JWK.from_dict(j).with_kid(kid) for kid, j in case["recipient_private_jwks"].items()}
@@ -629,7 +617,7 @@ def _jose_jwe(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, opt
     if "expected_recipient_kid" in case:
         _eq("recipient kid", _jwe_decrypt(case, be).recipient_kid, case["expected_recipient_kid"])
     if "seed" in case or "rng_draws" in case:
-        rng = _shake_rng(_h(case["seed"])) if "seed" in case else replay(case["rng_draws"])
+        rng = shake256_counter_rng(_h(case["seed"])) if "seed" in case else replay(case["rng_draws"])  # jose_jwe.json: counter from 0
         recipients = [jwk.JWK.from_dict(j) for j in case["recipients_public_jwks"]]
         sender = jwk.JWK.from_dict(case["sender_private_jwk"]) if "sender_private_jwk" in case else None
         out = jwe.encrypt(_plaintext(case), recipients, alg=case["alg"], enc=case["enc"], sender=sender, rng=rng, backend=be)
@@ -1066,13 +1054,7 @@ def _v2_seeded(case: Dict[str, Any], doc: Dict[str, Any], be: crypto.Backend, op
     resolver = v2.make_resolver(keys["did_docs"]["spec"])
     alice = {s["kid"]: jwk.JWK.from_dict(s) for s in keys["secrets"]["spec"]["alice"]}
     bob = {s["kid"]: jwk.JWK.from_dict(s) for s in keys["secrets"]["spec"]["bob"]}
-    counter = [0]
-    seed = case["seed_utf8"].encode("utf-8")
-
-    def rng(n: int) -> bytes:
-        counter[0] += 1
-        return hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
-
+    rng = shake256_counter_rng(case["seed_utf8"].encode("utf-8"), first=1)
     result = v2.pack_encrypted(doc["message"], case["to"], forward=False, secrets=alice, resolver=resolver, rng=rng,
                                backend=be, **case["options"])
     _eq("packed (re-packed with the seeded rng)", result.packed, case["packed"])
