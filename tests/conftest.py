@@ -46,3 +46,19 @@ def load_shared(relpath: str) -> Dict[str, Any]:
         pytest.skip(f"../shared/vectors-published/{relpath} is not present on this machine")
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def label_counter_rng(label: str):
+    """The DID tests' key rng: SHA-256 of the text ``"{label}/{counter}"`` blocks, counter from 0."""
+    import hashlib
+
+    counter = [0]
+
+    def rng(n: int) -> bytes:
+        out = b""
+        while len(out) < n:
+            out += hashlib.sha256(f"{label}/{counter[0]}".encode()).digest()
+            counter[0] += 1
+        return out[:n]
+
+    return rng

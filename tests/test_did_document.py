@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 
 import pytest
 
@@ -25,7 +24,7 @@ from refdidcomm.did._document import absolute_id, jwk_of_multikey, multikey_of, 
 from refdidcomm.errors import MalformedDID, MalformedMessage, UsageError
 from refdidcomm.jwk import generate
 
-from conftest import load_shared, load_vectors
+from conftest import label_counter_rng as _seeded, load_shared, load_vectors
 
 VECTORS = load_vectors("did_documents")
 ERRORS = {"MalformedDID": MalformedDID, "UnsupportedKeyType": UnsupportedKeyType, "DIDNotFound": DIDNotFound}
@@ -132,19 +131,6 @@ def test_multikey_jwk_round_trip(crv):
         # and back through the JWK form
         vm2 = {"id": "did:example:x#k", "type": "JsonWebKey2020", "publicKeyJwk": jwk.public().to_dict()}
         assert key_of(vm2).multikey == mk
-
-
-def _seeded(label: str):
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(f"{label}/{counter[0]}".encode()).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 def test_jwk_of_multikey_rejects_unknown_codec():

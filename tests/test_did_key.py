@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 
 import pytest
 
@@ -22,7 +21,7 @@ from refdidcomm.encoding import b58encode, b64url_decode, multikey_encode
 from refdidcomm.errors import MalformedDID, UsageError
 from refdidcomm.jwk import JWK, generate
 
-from conftest import load_shared, load_vectors
+from conftest import label_counter_rng as _seeded, load_shared, load_vectors
 
 VECTORS = load_vectors("did_key")
 SIGNING = ("authentication", "assertion_method", "capability_invocation", "capability_delegation")
@@ -164,19 +163,6 @@ def test_published_documents_match_ours():
         assert [key_of(vm).multikey for vm in theirs.methods()] == [key_of(vm).multikey for vm in ours.methods()]
         checked += 1
     assert checked == 21
-
-
-def _seeded(label: str):
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(f"{label}/{counter[0]}".encode()).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 @pytest.mark.parametrize("crv", ["Ed25519", "X25519", "P-256", "P-384", "P-521", "secp256k1"])

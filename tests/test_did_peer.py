@@ -25,7 +25,7 @@ from refdidcomm.encoding import b58decode, b64url_decode
 from refdidcomm.errors import MalformedDID, UsageError
 from refdidcomm.jwk import generate
 
-from conftest import load_vectors
+from conftest import label_counter_rng as _seeded, load_vectors
 
 VECTORS = load_vectors("did_peer")
 ERRORS = {"MalformedDID": MalformedDID, "DIDNotFound": DIDNotFound}
@@ -42,19 +42,6 @@ def cases(op: str):
     selected = [c for c in VECTORS["cases"] if c["op"] == op]
     assert selected, f"no {op} vectors"
     return pytest.mark.parametrize("case", selected, ids=[f"tc{c['tcId']}" for c in selected])
-
-
-def _seeded(label: str):
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = b""
-        while len(out) < n:
-            out += hashlib.sha256(f"{label}/{counter[0]}".encode()).digest()
-            counter[0] += 1
-        return out[:n]
-
-    return rng
 
 
 # -- did:peer:2 services ---------------------------------------------------

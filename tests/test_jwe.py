@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import load_vectors
+from refdidcomm._counter_rng import shake256_counter_rng
 from refdidcomm import _ecdh_1pu, _jose_algorithms, _rfc7516, _rfc7518, crypto, errors, jwe, jwk, jws
 from refdidcomm.encoding import b64url_decode, b64url_encode
 from refdidcomm.jwk import JWK, KeyNotFound
@@ -37,14 +38,7 @@ def _error(name: str) -> type:
 
 def _seeded(seed: bytes):
     """The vectors' rng: call i returns SHAKE-256(seed || i as 8 bytes)[0:n]."""
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        out = hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
-        counter[0] += 1
-        return out
-
-    return rng
+    return shake256_counter_rng(seed)
 
 
 def _h(s: str) -> bytes:

@@ -13,6 +13,7 @@ from types import MappingProxyType
 import pytest
 
 from conftest import load_vectors
+from refdidcomm._counter_rng import shake256_counter_rng
 from refdidcomm import _rfc7517 as jwk_module
 from refdidcomm import _json, crypto, errors, jwk
 from refdidcomm.encoding import b64url_encode
@@ -27,13 +28,7 @@ def _cases(result: str):
 
 
 def _seeded(seed: bytes):
-    counter = [0]
-
-    def rng(n: int) -> bytes:
-        counter[0] += 1
-        return hashlib.shake_256(seed + counter[0].to_bytes(8, "big")).digest(n)
-
-    return rng
+    return shake256_counter_rng(seed, first=1)
 
 
 @pytest.fixture
