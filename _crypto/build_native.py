@@ -286,7 +286,7 @@ def _pynacl() -> Tuple[Optional[Sodium], str]:
     if spec is None or not spec.submodule_search_locations:
         return None, "PyNaCl is not installed"
     nacl_dir = os.path.abspath(list(spec.submodule_search_locations)[0])
-    candidates = sorted(glob.glob(os.path.join(nacl_dir, "_sodium*.so")))
+    candidates = sorted(glob.glob(os.path.join(glob.escape(nacl_dir), "_sodium*.so")))  # a "[" in the path is not a pattern
     if not candidates:
         return None, f"no _sodium*.so in {nacl_dir}"
     # Nothing to link: the symbols stay undefined and are resolved at import
