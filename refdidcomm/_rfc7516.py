@@ -141,12 +141,21 @@ def serialize(jwe: Mapping[str, Any]) -> str:
     ciphertext = jwe.get("ciphertext")
     if not (type(ciphertext) is str and len(ciphertext) > _LARGE):
         return _json.dumps(jwe)  # small: the one encoder call is quicker than the pieces
+    return _write(jwe, ours=False)
+
+
+def _write(jwe: Dict[str, Any], *, ours: bool) -> str:
+    """The text of ``_json.dumps(jwe)``, member by member, base64url members quoted as they are.
+
+    ``ours``: the base64url members come from our own encoder (:func:`encrypt`),
+    so they are not checked against the alphabet again.
+    """
     parts = ["{"]
     try:
         for name, value in jwe.items():
             if len(parts) > 1:
                 parts.append(",")
-            if name in _BASE64URL_MEMBERS and type(value) is str and _is_base64url_text(value):
+            if name in _BASE64URL_MEMBERS and type(value) is str and (ours or _is_base64url_text(value)):
                 parts += ['"', name, '":"', value, '"']  # the names in the set need no escaping either
             else:
                 parts += [_json.dumps(name), ":", _json.dumps(value)]
@@ -401,22 +410,7 @@ def encrypt(
     if aad_b64 is not None:
         out["aad"] = aad_b64
     out.update({"iv": b64url_encode(iv), "ciphertext": be.b64url_encode(ciphertext), "tag": b64url_encode(tag)})
-    if not serialized:
-        return out
-    # The text of _json.dumps(out), member by member: the base64url strings
-    # are quoted as they are (RFC 8259 §7: nothing in the alphabet is escaped).
-    parts = ['{"protected":"', protected_b64, '"']
-    try:
-        if unprotected:
-            parts += [',"unprotected":', _json.dumps(out["unprotected"])]
-        parts += [',"recipients":', _json.dumps(entries)]
-    except UsageError:
-        _json.dumps(out)  # raises the error (and reason) _json.dumps gives for the whole object
-        raise
-    if aad_b64 is not None:
-        parts += [',"aad":"', aad_b64, '"']
-    parts += [',"iv":"', out["iv"], '","ciphertext":"', out["ciphertext"], '","tag":"', out["tag"], '"}']
-    return "".join(parts)
+    return _write(out, ours=True) if serialized else out
 
 
 def decrypt_for_recipient(
